@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers over ttcs that add retries, timeouts and batching."""

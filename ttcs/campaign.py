@@ -1,0 +1,188 @@
+"""The campaign settings (config/campaign.yaml), loaded and checked with pydantic.
+
+Relative paths inside the file resolve against the file's own folder, so
+``ttcs ... --config /elsewhere/campaign.yaml`` works from any directory.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ttcs import registry
+from ttcs.contacts_format import Email
+from ttcs.errors import ConfigError
+from ttcs.yamlfile import load_model
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "campaign.yaml"
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir", Path.cwd())
+    return value if value.is_absolute() else (Path(base) / value).resolve()
+
+
+RelPath = Annotated[Path, AfterValidator(_resolve)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Coordinator(Strict):
+    name: str
+    email: Email | None = None
+    phone: str | None = None
+
+
+class Reminders(Strict):
+    stages: list[int] = Field(default=[-7, -3, -1, 0, 1, 3], min_length=1)
+    window_start: time = time(7, 30)
+    window_end: time = time(17, 0)
+    cc_coordinators_from: int = Field(default=3, ge=1)
+    errors_listed: int = Field(default=10, ge=1)
+    collect_if_older_than_hours: float = Field(default=12, gt=0)
+
+    @field_validator("stages")
+    @classmethod
+    def _sorted_unique(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("các mốc nhắc bị trùng")
+        return sorted(value)
+
+
+class Smtp(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    password_secret_block: str | None = None
+    sender: str = "ttcs@localhost"
+
+
+class LocalBackend(Strict):
+    folder: RelPath
+
+
+class GsheetsBackend(Strict):
+    credentials_file: RelPath | None = None
+    credentials_secret_block: str | None = None
+    folder_id: str | None = None
+    summary_spreadsheet_id: str | None = None
+    reads_per_minute: int = Field(default=60, ge=1)
+    writes_per_minute: int = Field(default=60, ge=1)
+    request_timeout_s: float = Field(default=60, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+
+
+class Backend(Strict):
+    kind: Literal["local", "gsheets"] = "local"
+    local: LocalBackend | None = None
+    gsheets: GsheetsBackend | None = None
+
+    @model_validator(mode="after")
+    def _settings_for_kind(self) -> Backend:
+        if getattr(self, self.kind) is None:
+            raise ValueError(f"thiếu phần cài đặt '{self.kind}' cho backend đã chọn")
+        return self
+
+
+class Campaign(Strict):
+    title: str
+    province: str
+    department: str = "Sở Văn hóa, Thể thao và Du lịch"
+    data_as_of: date
+    deadline: datetime
+    timezone: str = "Asia/Ho_Chi_Minh"
+    reform_date: date = date(2025, 7, 1)
+    form: RelPath
+    contacts: RelPath
+    output_dir: RelPath
+    database: str
+    excluded_units: list[str] = []
+    coordinators: list[Coordinator] = []
+    reminders: Reminders = Reminders()
+    smtp: Smtp = Smtp()
+    backend: Backend
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province_text(cls, value: object) -> str:
+        return str(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"múi giờ không tồn tại: {value}") from None
+        return value
+
+    @field_validator("excluded_units", mode="before")
+    @classmethod
+    def _padded_codes(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [registry.normalise_code(code) for code in value]
+        return value
+
+    @field_validator("database")
+    @classmethod
+    def _database_url(cls, value: str, info: ValidationInfo) -> str:
+        """A relative SQLite path is taken relative to the config file, like every other path."""
+        prefix = "sqlite:///"
+        if value.startswith(prefix) and not value.startswith(prefix + "/"):
+            rest = value[len(prefix) :]
+            if rest and rest != ":memory:":
+                return prefix + str(_resolve(Path(rest), info))
+        return value
+
+    @model_validator(mode="after")
+    def _aware_deadline(self) -> Campaign:
+        if self.deadline.tzinfo is None:
+            object.__setattr__(self, "deadline", self.deadline.replace(tzinfo=self.tz))
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def province_info(self) -> registry.ProvinceInfo:
+        return registry.find_province(self.province)
+
+    @property
+    def province_code(self) -> str:
+        return self.province_info.code
+
+
+def load_campaign(path: Path | str | None = None) -> Campaign:
+    """Load and check a campaign file; every problem is a one-line :class:`ConfigError`."""
+    source = Path(path) if path else DEFAULT_CONFIG
+    campaign = load_model(Campaign, source).model_copy(update={"source": source.resolve()})
+    try:
+        province = campaign.province_info
+    except registry.UnknownProvince as exc:
+        raise ConfigError(f"{source}: giá trị sai ở khóa 'province': {exc}") from None
+    known = {unit.code for unit in registry.units(province.code)}
+    stray = [code for code in campaign.excluded_units if code not in known]
+    if stray:
+        raise ConfigError(
+            f"{source}: giá trị sai ở khóa 'excluded_units': mã {', '.join(stray)} "
+            f"không thuộc {province.name}"
+        )
+    return campaign

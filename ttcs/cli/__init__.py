@@ -1,0 +1,1 @@
+"""Command line (typer): the top layer, above flows/ and tasks/."""

@@ -1,0 +1,25 @@
+"""The `ttcs` command."""
+
+from __future__ import annotations
+
+import typer
+
+from ttcs.cli.units import units
+
+app = typer.Typer(
+    name="ttcs",
+    help="Thu thập, kiểm tra và tổng hợp báo cáo thông tin cơ sở của xã, phường, đặc khu.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("units")(units)
+
+
+@app.callback()
+def _root() -> None:
+    """Thu thập, kiểm tra và tổng hợp báo cáo thông tin cơ sở."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,176 @@
+"""Where everything goes in a commune's workbook, described once from the form config.
+
+The layout is a list of cells per tab (value, role, validation) plus column widths, merges
+and frozen rows. The .xlsx template (:mod:`ttcs.template`) and the Google Sheets renderer
+draw the same layout; the parser does not depend on it (it locates by labels and codes), so
+a commune that inserts rows or moves columns still parses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ttcs.form import (
+    Form,
+    FormField,
+    ItemsBlock,
+    MatrixBlock,
+    SectionsBlock,
+    Tab,
+    UnitsBlock,
+)
+from ttcs.registry import Unit
+
+Role = Literal["title", "label", "header", "key", "input", "na", "note"]
+Validation = Literal["yesno", "count", "choice", "date"] | None
+GUIDE = (
+    "Đơn vị điền số liệu vào các ô trắng của các trang PL01, PL02, PL03, Đánh giá và Xác nhận; "
+    "các ô tô xám (mã, tên đơn vị, tiêu đề) đã điền sẵn và được khóa.",
+    "Trước ngày 01/7/2025: điền một dòng cho mỗi xã, phường, thị trấn cũ đã sáp nhập vào đơn vị "
+    "(đã điền sẵn mã và tên). Sau ngày 01/7/2025: điền dòng của đơn vị mới.",
+    'Các cột Có/Không: chọn "Có" hoặc "Không" trong danh sách.',
+    "Các cột số lượng: nhập số nguyên không âm (ví dụ 12), không ghi kèm đơn vị tính.",
+    "Số liệu tính đến ngày {data_as_of}. Hạn gửi báo cáo: {deadline}.",
+    'Khi đã nhập đầy đủ, vào trang "Xác nhận" chọn "Có" ở ô "Đã hoàn thành". '
+    "Hệ thống kiểm tra hằng đêm và gửi thông báo nếu còn ô thiếu hoặc sai.",
+    "Không đổi tên, không xóa các trang và các dòng tiêu đề; "
+    "có thể thêm ghi chú ở cột trống bên phải.",
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int  # 1-based
+    col: int  # 1-based
+    value: str | int | None
+    role: Role
+    validation: Validation = None
+    choices: tuple[str, ...] = ()
+    wrap: bool = False
+
+
+@dataclass
+class TabLayout:
+    tab_id: str
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    freeze_rows: int = 0
+
+    @property
+    def last_row(self) -> int:
+        return max((cell.row for cell in self.cells), default=0)
+
+    def add(self, row: int, col: int, value: str | int | None, role: Role, **extra) -> None:
+        self.cells.append(Cell(row, col, value, role, **extra))
+
+
+def workbook_layout(form: Form, unit: Unit, texts: dict[str, str]) -> list[TabLayout]:
+    """The whole workbook for one unit; ``texts`` fills {data_as_of} and {deadline} in the guide."""
+    return [_tab(form, tab, unit, texts) for tab in form.tabs]
+
+
+def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
+    layout = TabLayout(tab.id, tab.name)
+    layout.add(1, 1, tab.title, "title")
+    layout.merges.append((1, 1, 1, 6))
+    layout.add(2, 1, form.unit_header["code_label"], "label")
+    layout.add(2, 2, unit.code, "key")
+    layout.add(2, 3, form.unit_header["name_label"], "label")
+    layout.add(2, 4, unit.name, "key")
+    layout.widths = {1: 14, 2: 30, 3: 16, 4: 30}
+    row = 4
+    if not tab.blocks:
+        for line in GUIDE:
+            layout.add(row, 1, line.format(**texts), "note", wrap=True)
+            layout.merges.append((row, 1, row, 6))
+            row += 1
+    for block in tab.blocks:
+        if isinstance(block, UnitsBlock):
+            row = _units(layout, form, block, unit, row)
+        elif isinstance(block, MatrixBlock):
+            row = _matrix(layout, block, form, row)
+        elif isinstance(block, ItemsBlock):
+            row = _items(layout, block, form, row)
+        elif isinstance(block, SectionsBlock):
+            row = _sections(layout, block, row)
+        row += 1
+    return layout
+
+
+def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form) -> None:
+    if spec.type == "yesno":
+        layout.add(row, col, None, "input", validation="yesno",
+                   choices=(form.yes_label, form.no_label))
+    elif spec.type == "choice":
+        layout.add(row, col, None, "input", validation="choice", choices=tuple(spec.choices))
+    elif spec.type == "count":
+        layout.add(row, col, None, "input", validation="count")
+    elif spec.type == "date":
+        layout.add(row, col, None, "input", validation="date")
+    else:
+        layout.add(row, col, None, "input", wrap=spec.type == "text")
+
+
+def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: int) -> int:
+    heads = [block.key_label, block.name_label, block.period_label]
+    for col, text in enumerate(heads + [f.label for f in block.fields], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = row
+    for col in range(5, 4 + len(block.fields)):
+        layout.widths.setdefault(col, 16)
+    rows = [(p.code, p.name, block.before_label, "before") for p in unit.predecessors]
+    rows.append((unit.code, unit.name, block.after_label, "after"))
+    for code, name, period_text, period in rows:
+        row += 1
+        layout.add(row, 1, code, "key")
+        layout.add(row, 2, name, "key", wrap=True)
+        layout.add(row, 3, period_text, "key")
+        for col, spec in enumerate(block.fields, start=4):
+            if spec.applies_to(period):
+                _input(layout, row, col, spec, form)
+            else:
+                layout.add(row, col, None, "na")
+    return row + 1
+
+
+def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int) -> int:
+    for col, text in enumerate([block.row_label] + [f.label for f in block.fields], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = layout.freeze_rows or row
+    for matrix_row in block.rows:
+        row += 1
+        layout.add(row, 1, matrix_row.label, "key", wrap=True)
+        for col, spec in enumerate(block.fields, start=2):
+            _input(layout, row, col, spec, form)
+    return row + 1
+
+
+def _items(layout: TabLayout, block: ItemsBlock, form: Form, row: int) -> int:
+    if block.title:
+        layout.add(row, 1, block.title, "header", wrap=True)
+        layout.merges.append((row, 1, row, 4))
+        row += 1
+    for spec in block.fields:
+        layout.add(row, 1, spec.label, "label", wrap=True)
+        _input(layout, row, 2, spec, form)
+        if spec.type == "text":
+            layout.merges.append((row, 2, row, 6))
+        row += 1
+    return row
+
+
+def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
+    for col, text in enumerate([block.id_label, block.title_label, block.answer_label], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = row
+    layout.widths.update({1: 10, 2: 60, 3: 90})
+    for section in block.commune_sections:
+        row += 1
+        layout.add(row, 1, section.id, "key")
+        layout.add(row, 2, section.title + (" (bắt buộc)" if section.required else ""), "key",
+                   wrap=True)
+        layout.add(row, 3, None, "input", wrap=True)
+    return row + 1
