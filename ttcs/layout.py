@@ -22,6 +22,10 @@ from ttcs.form import (
 )
 from ttcs.registry import Unit
 
+# (table, row, field): ("PL01.stations", "18859:after", "has_station"),
+# ("PL03.staff", "propagandists", "total"), ("PL03.training", "", "training_sessions"),
+# ("sections", "B.IV.2", "answer").
+Ref = tuple[str, str, str]
 Role = Literal["title", "label", "header", "key", "input", "na", "note"]
 Validation = Literal["yesno", "count", "choice", "date"] | None
 GUIDE = (
@@ -48,6 +52,7 @@ class Cell:
     validation: Validation = None
     choices: tuple[str, ...] = ()
     wrap: bool = False
+    ref: Ref | None = None  # what an input cell answers, for filling a workbook in
 
 
 @dataclass
@@ -88,33 +93,34 @@ def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
             layout.merges.append((row, 1, row, 6))
             row += 1
     for block in tab.blocks:
+        table = f"{tab.id}.{block.id}"
         if isinstance(block, UnitsBlock):
-            row = _units(layout, form, block, unit, row)
+            row = _units(layout, form, block, unit, row, table)
         elif isinstance(block, MatrixBlock):
-            row = _matrix(layout, block, form, row)
+            row = _matrix(layout, block, form, row, table)
         elif isinstance(block, ItemsBlock):
-            row = _items(layout, block, form, row)
+            row = _items(layout, block, form, row, table)
         elif isinstance(block, SectionsBlock):
             row = _sections(layout, block, row)
         row += 1
     return layout
 
 
-def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form) -> None:
+def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, ref: Ref) -> None:
     if spec.type == "yesno":
         layout.add(row, col, None, "input", validation="yesno",
-                   choices=(form.yes_label, form.no_label))
+                   choices=(form.yes_label, form.no_label), ref=ref)
     elif spec.type == "choice":
-        layout.add(row, col, None, "input", validation="choice", choices=tuple(spec.choices))
-    elif spec.type == "count":
-        layout.add(row, col, None, "input", validation="count")
-    elif spec.type == "date":
-        layout.add(row, col, None, "input", validation="date")
+        layout.add(row, col, None, "input", validation="choice", choices=tuple(spec.choices),
+                   ref=ref)
+    elif spec.type in ("count", "date"):
+        layout.add(row, col, None, "input", validation=spec.type, ref=ref)
     else:
-        layout.add(row, col, None, "input", wrap=spec.type == "text")
+        layout.add(row, col, None, "input", wrap=spec.type == "text", ref=ref)
 
 
-def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: int) -> int:
+def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: int,
+           table: str) -> int:
     heads = [block.key_label, block.name_label, block.period_label]
     for col, text in enumerate(heads + [f.label for f in block.fields], start=1):
         layout.add(row, col, text, "header", wrap=True)
@@ -130,13 +136,13 @@ def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: in
         layout.add(row, 3, period_text, "key")
         for col, spec in enumerate(block.fields, start=4):
             if spec.applies_to(period):
-                _input(layout, row, col, spec, form)
+                _input(layout, row, col, spec, form, (table, f"{code}:{period}", spec.id))
             else:
                 layout.add(row, col, None, "na")
     return row + 1
 
 
-def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int) -> int:
+def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int, table: str) -> int:
     for col, text in enumerate([block.row_label] + [f.label for f in block.fields], start=1):
         layout.add(row, col, text, "header", wrap=True)
     layout.freeze_rows = layout.freeze_rows or row
@@ -144,18 +150,18 @@ def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int) -> int:
         row += 1
         layout.add(row, 1, matrix_row.label, "key", wrap=True)
         for col, spec in enumerate(block.fields, start=2):
-            _input(layout, row, col, spec, form)
+            _input(layout, row, col, spec, form, (table, matrix_row.id, spec.id))
     return row + 1
 
 
-def _items(layout: TabLayout, block: ItemsBlock, form: Form, row: int) -> int:
+def _items(layout: TabLayout, block: ItemsBlock, form: Form, row: int, table: str) -> int:
     if block.title:
         layout.add(row, 1, block.title, "header", wrap=True)
         layout.merges.append((row, 1, row, 4))
         row += 1
     for spec in block.fields:
         layout.add(row, 1, spec.label, "label", wrap=True)
-        _input(layout, row, 2, spec, form)
+        _input(layout, row, 2, spec, form, (table, "", spec.id))
         if spec.type == "text":
             layout.merges.append((row, 2, row, 6))
         row += 1
@@ -172,5 +178,5 @@ def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
         layout.add(row, 1, section.id, "key")
         layout.add(row, 2, section.title + (" (bắt buộc)" if section.required else ""), "key",
                    wrap=True)
-        layout.add(row, 3, None, "input", wrap=True)
+        layout.add(row, 3, None, "input", wrap=True, ref=("sections", section.id, "answer"))
     return row + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ttcs.cli.units import units
+from ttcs.cli.workbook import template, validate
 
 app = typer.Typer(
     name="ttcs",
@@ -14,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("units")(units)
+app.command("template")(template)
+app.command("validate")(validate)
 
 
 @app.callback()

@@ -1,0 +1,100 @@
+"""`ttcs template` and `ttcs validate`: a commune's workbook out and back in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import track
+from rich.table import Table
+
+from ttcs import registry
+from ttcs.campaign import load_campaign
+from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.units import ConfigOption
+from ttcs.form import load_form
+from ttcs.template import guide_texts, render_workbook
+from ttcs.text import key
+from ttcs.validate import Verdict, validate_raw
+from ttcs.xlsx import UnreadableWorkbook, read_xlsx
+
+STATUS_VI = {
+    "not_started": "chưa bắt đầu",
+    "in_progress": "đang nhập",
+    "submitted": "đã nộp",
+    "needs_fix": "cần sửa",
+    "unreachable": "không truy cập được",
+    "excluded": "không yêu cầu báo cáo",
+}
+
+
+def workbook_name(unit: registry.Unit) -> str:
+    return f"{unit.code}-{key(unit.name)}.xlsx"
+
+
+@one_line_errors
+def template(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tệp .xlsx (một đơn vị) hoặc thư mục.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", "-u", help="Mã đơn vị; bỏ trống: mọi đơn vị của tỉnh.")
+    ] = None,
+    province: Annotated[str | None, typer.Option("--province", "-p")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Tạo biểu mẫu .xlsx cho một đơn vị (hoặc mọi đơn vị của tỉnh, vào một thư mục)."""
+    campaign = load_campaign(config)
+    form = load_form(campaign.form)
+    texts = guide_texts(campaign)
+    if unit:
+        target = registry.unit(unit)
+        render_workbook(form, target, texts, out)
+        console.print(f"Đã tạo biểu mẫu của {target.name} ({target.code}): [bold]{out}[/]")
+        return
+    code = registry.find_province(province).code if province else campaign.province_code
+    units = registry.units(code)
+    for each in track(units, description="Đang tạo biểu mẫu", console=err_console):
+        render_workbook(form, each, texts, out / workbook_name(each))
+    console.print(f"Đã tạo {len(units)} biểu mẫu trong [bold]{out}[/]")
+
+
+def validate(
+    file: Annotated[Path, typer.Argument(help="Tệp .xlsx của đơn vị.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", "-u", help="Mã đơn vị; mặc định đọc từ tệp.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Kiểm tra một tệp báo cáo: thoát 0 nếu không có lỗi, 1 nếu có lỗi, 2 nếu không đọc được."""
+    try:
+        form = load_form(load_campaign(config).form)
+        verdict = validate_raw(form, read_xlsx(file), unit)
+    except (UnreadableWorkbook, registry.UnknownUnit) as exc:
+        if as_json:
+            print_json({"unit": None, "status": None, "error": str(exc)})
+        else:
+            err_console.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        print_json(verdict.to_dict())
+    else:
+        _print_verdict(verdict)
+    raise typer.Exit(1 if verdict.errors else 0)
+
+
+def _print_verdict(verdict: Verdict) -> None:
+    name = registry.unit(verdict.unit).name if verdict.unit else "(không rõ đơn vị)"
+    console.print(
+        f"[bold]{name}[/] ({verdict.unit or '?'}): {STATUS_VI[verdict.status]} — "
+        f"{verdict.errors} lỗi, {verdict.warnings} cảnh báo"
+    )
+    if not verdict.issues:
+        return
+    table = Table(show_lines=False)
+    for column in ("Trang", "Ô", "Mức", "Nội dung"):
+        table.add_column(column, overflow="fold")
+    for issue in verdict.issues:
+        level = "[red]lỗi[/]" if issue.is_error else "[yellow]cảnh báo[/]"
+        table.add_row(issue.sheet or "—", issue.cell or "—", level, issue.message)
+    console.print(table)

@@ -1,0 +1,79 @@
+"""One workbook from cells to verdict: parse, check, and the unit's status (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ttcs import registry
+from ttcs.form import Form
+from ttcs.issues import Issue
+from ttcs.parse import Parsed, find_unit_code, parse_workbook
+from ttcs.rules import check
+
+Status = Literal["not_started", "in_progress", "submitted", "needs_fix"]
+
+
+@dataclass
+class Verdict:
+    unit: str | None
+    status: Status
+    parsed: Parsed
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> int:
+        return sum(issue.is_error for issue in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.issues) - self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "status": self.status,
+                "issues": [issue.to_dict() for issue in self.issues]}
+
+
+def status_of(form: Form, parsed: Parsed, issues: list[Issue]) -> Status:
+    if not parsed.entered:
+        return "not_started"
+    mark = parsed.items.get(form.completion_field.id)
+    if mark is None or mark.value is not True:
+        return "in_progress"
+    return "needs_fix" if any(issue.is_error for issue in issues) else "submitted"
+
+
+def validate_raw(form: Form, raw: dict[str, list[list[Any]]], unit_code: str | None = None,
+                 ) -> Verdict:
+    """Validate a workbook's raw cells; the unit is read from the workbook unless given."""
+    written = find_unit_code(form, raw)
+    code = registry.normalise_code(unit_code) if unit_code else written
+    unit = _known_unit(code)
+    parsed = parse_workbook(form, unit, raw)
+    if unit is None:
+        parsed.issues.insert(0, _unit_issue(code))
+    elif written and written != unit.code:
+        parsed.issues.insert(0, Issue(
+            unit.code, None, None, None, "unit_mismatch", "contradiction",
+            f"Bảng tính ghi mã đơn vị {written} nhưng đang được kiểm tra cho {unit.name} "
+            f"(mã {unit.code}); đề nghị kiểm tra đơn vị đã gửi đúng tệp chưa"))
+    issues = check(form, parsed)
+    return Verdict(parsed.unit, status_of(form, parsed, issues), parsed, issues)
+
+
+def _known_unit(code: str | None) -> registry.Unit | None:
+    if code is None:
+        return None
+    try:
+        return registry.unit(code)
+    except registry.UnknownUnit:
+        return None
+
+
+def _unit_issue(code: str | None) -> Issue:
+    if code is None:
+        message = ('Không tìm thấy mã đơn vị trong bảng tính (ô cạnh "Mã đơn vị" ở đầu các '
+                   "trang); cần ghi lại mã đơn vị")
+    else:
+        message = f"Mã đơn vị {code} không có trong danh mục đơn vị hành chính sau sắp xếp"
+    return Issue(None, None, None, None, "unit_unknown", "invalid", message)
