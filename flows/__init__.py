@@ -1,1 +1,4 @@
-"""Prefect flows: wiring only (nightly, remind, provision). Entrypoints are named in prefect.yaml."""
+"""Prefect flows: wiring only (nightly, remind, provision).
+
+Entrypoints are named in prefect.yaml.
+"""

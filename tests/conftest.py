@@ -14,7 +14,7 @@ OUTLINE = CONFIG / "outline.txt"
 
 
 def run_ttcs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script in a real subprocess (exit codes and streams as users see)."""
+    """Run the installed console script in a real subprocess, as a user would."""
     return subprocess.run(
         [str(Path(sys.executable).with_name("ttcs")), *args],
         capture_output=True,

@@ -17,7 +17,9 @@ AFTER = ["xã", "phường", "đặc khu"]
 # the unit types the outline splits by. Written by hand from the outline, not from the form.
 EXPECTED = {
     "B.I.1.a": {
-        "xã, phường, thị trấn có đài truyền thanh trước": [("pl01_before_station", "before", BEFORE)],
+        "xã, phường, thị trấn có đài truyền thanh trước": [
+            ("pl01_before_station", "before", BEFORE)
+        ],
         "xã, phường, đặc khu có đài truyền thanh sau": [("pl01_after_station", "after", AFTER)],
         "xã, phường, thị trấn có đài truyền thanh có dây/không dây FM sang": [
             ("pl01_before_converted", "before", BEFORE)
@@ -31,7 +33,9 @@ EXPECTED = {
         ],
     },
     "B.I.2.a": {
-        "xã, phường, thị trấn có trang thông tin điện tử": [("pl02_before_website", "before", BEFORE)],
+        "xã, phường, thị trấn có trang thông tin điện tử": [
+            ("pl02_before_website", "before", BEFORE)
+        ],
         "xã, phường, đặc khu có trang thông tin điện tử": [("pl02_after_website", "after", AFTER)],
         "phường, thị trấn có bảng tin": [
             ("pl02_before_boards_urban", "before", ["phường", "thị trấn"])
@@ -82,7 +86,7 @@ def _outline_bullets() -> dict[str, list[str]]:
         "B.I.1.a": bullets(b_i_1),
         "B.I.2.a": bullets(b_i_2),
         # B.III.1 and 2 list their items in brackets rather than as bullets.
-        "B.III.1": ["chất lượng"] + re.search(r"\((.*?)\)", b_iii_1).group(1).split(", "),
+        "B.III.1": ["chất lượng", *re.search(r"\((.*?)\)", b_iii_1).group(1).split(", ")],
         "B.III.2": re.search(r"\((.*?)\)", b_iii_2).group(1).split("; "),
     }
 
