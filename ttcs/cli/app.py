@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ttcs.cli.nightly import nightly, status
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
 
@@ -17,6 +18,8 @@ app = typer.Typer(
 app.command("units")(units)
 app.command("template")(template)
 app.command("validate")(validate)
+app.command("nightly")(nightly)
+app.command("status")(status)
 
 
 @app.callback()

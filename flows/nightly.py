@@ -1,0 +1,22 @@
+"""The nightly flow: load config → list units → fetch → store → validate → classify → publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow
+
+from tasks.nightly import fetch_all, judge_and_classify, list_sources, start_run
+from tasks.publish import publish
+from ttcs.collect import locate
+
+
+@flow(name="nightly", description="Thu thập, kiểm tra và phân loại báo cáo của các đơn vị.")
+def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    run = start_run(config, now or dt.datetime.now(dt.UTC))
+    to_read, unchanged = list_sources(run)
+    fetched = fetch_all(run, to_read)
+    located, notes = locate(run.expected, unchanged + fetched, run.backend.describe_missing())
+    judge_and_classify(run, located)
+    return publish(run, notes)

@@ -1,0 +1,84 @@
+"""Tasks of the nightly flow: thin wrappers over ttcs that add retries, timeouts, batching.
+
+Units are handled in batches (task runs cost 10–15 ms each and load the Prefect database),
+never one task per unit per step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+
+from ttcs import collect, progress, registry
+from ttcs.assess import classify_run, judge
+from ttcs.backends import Backend, Source
+from ttcs.backends.select import backend_for
+from ttcs.campaign import Campaign, load_campaign
+from ttcs.collect import Fetched, Located
+from ttcs.form import Form, load_form
+from ttcs.store import Store, UnitRun, open_store
+
+BATCH = 200
+
+
+@dataclass
+class Run:
+    campaign: Campaign
+    form: Form
+    store: Store
+    backend: Backend
+    run_id: int
+    as_of: dt.datetime
+
+    @property
+    def expected(self) -> list[str]:
+        excluded = set(self.campaign.excluded_units)
+        return [u.code for u in registry.units(self.campaign.province_code)
+                if u.code not in excluded]
+
+
+@task(name="start-run", cache_policy=NO_CACHE)
+def start_run(config: str | None, now: dt.datetime) -> Run:
+    campaign = load_campaign(Path(config) if config else None)
+    store = open_store(campaign.database)
+    backend = backend_for(campaign)
+    run_id = store.start_run(now, campaign.province_code, backend.name)
+    return Run(campaign, load_form(campaign.form), store, backend, run_id, now)
+
+
+@task(name="list-sources", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[5, 30, 120],
+      timeout_seconds=600)
+def list_sources(run: Run) -> tuple[list[Source], list[Fetched]]:
+    return collect.plan(run.backend.list_sources(), run.store.sources())
+
+
+@task(name="fetch-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60],
+      timeout_seconds=1800)
+def fetch_batch(run: Run, batch: Sequence[Source]) -> list[Fetched]:
+    return collect.fetch_batch(run.backend, run.store, run.form, run.run_id, batch)
+
+
+def fetch_all(run: Run, to_read: Sequence[Source]) -> list[Fetched]:
+    """Fetch in batches, reporting progress to a Prefect progress artifact and the CLI."""
+    artifact = create_progress_artifact(0.0, description="Đọc bảng tính của các đơn vị")
+    fetched: list[Fetched] = []
+    for start in range(0, len(to_read), BATCH):
+        fetched += fetch_batch(run, to_read[start:start + BATCH])
+        done = min(start + BATCH, len(to_read))
+        update_progress_artifact(artifact, 100.0 * done / len(to_read))
+        progress.advance("fetch", done, len(to_read))
+    update_progress_artifact(artifact, 100.0)
+    return fetched
+
+
+@task(name="judge-and-classify", cache_policy=NO_CACHE, timeout_seconds=3600)
+def judge_and_classify(run: Run, located: dict[str, Located]) -> list[UnitRun]:
+    verdicts = judge(run.store, run.form, located.values())
+    return classify_run(run.store, run.run_id, run.as_of, run.campaign.deadline,
+                        list(located.values()), verdicts, run.campaign.excluded_units)

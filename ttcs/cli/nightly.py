@@ -1,0 +1,120 @@
+"""`ttcs nightly` and `ttcs status`: run the nightly flow; show where every unit stands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from ttcs import progress, status_doc
+from ttcs.attention import FLAG_VI, STATUS_VI
+from ttcs.campaign import Campaign, load_campaign
+from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.units import ConfigOption
+from ttcs.errors import UserError
+from ttcs.store import open_store
+
+NowOption = Annotated[
+    str | None, typer.Option("--now", help="Thời điểm chạy (ISO 8601); mặc định: bây giờ.")
+]
+
+
+def parse_time(text: str | None, campaign: Campaign, option: str) -> dt.datetime | None:
+    """ISO 8601; a time without offset is local time of the campaign."""
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} '{text}' không đúng dạng ISO 8601 "
+                        "(ví dụ 2025-09-30T22:00:00+07:00)") from None
+    return when if when.tzinfo else when.replace(tzinfo=campaign.tz)
+
+
+def quiet_prefect_console() -> None:
+    """Keep Prefect's per-task log lines off the terminal; they still reach the server/UI."""
+    for handler in logging.getLogger("prefect").handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            handler.setLevel(logging.WARNING)
+
+
+def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
+    """Run the nightly flow against the configured (or a local, temporary) Prefect server."""
+    from ttcs.cli.prefect_server import prefect_api
+
+    with prefect_api(console=err_console):
+        from flows.nightly import nightly
+
+        quiet_prefect_console()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("Đọc bảng tính của các đơn vị", total=None)
+
+            def show(stage: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            with progress.listening(show):
+                state = nightly(str(config) if config else None, now, return_state=True)
+    if state.is_failed() or state.is_crashed():
+        message = state.message or "luồng nightly thất bại"
+        try:
+            state.result()
+        except UserError as exc:
+            message = str(exc)
+        except Exception as exc:  # the flow's own failure, shown in one line
+            message = f"{type(exc).__name__}: {exc}"
+        raise UserError(f"Lượt chạy nightly không thành công: {message}")
+    return state.result()
+
+
+@one_line_errors
+def nightly(config: ConfigOption = None, now: NowOption = None) -> None:
+    """Thu thập, kiểm tra, phân loại mọi đơn vị và ghi status.json."""
+    campaign = load_campaign(config)
+    document = run_nightly(config, parse_time(now, campaign, "--now"))
+    print_status(document)
+    console.print(f"Đã ghi [bold]{campaign.output_dir / 'status.json'}[/]")
+
+
+@one_line_errors
+def status(
+    config: ConfigOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Lượt chạy mới nhất không sau thời điểm này.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In status.json.")] = False,
+) -> None:
+    """Tình hình báo cáo theo lượt chạy mới nhất (hoặc lượt chạy tại --as-of)."""
+    campaign = load_campaign(config)
+    store = open_store(campaign.database)
+    run_id = store.latest_run(parse_time(as_of, campaign, "--as-of"))
+    if run_id is None:
+        raise UserError("chưa có lượt chạy nào" + (f" trước {as_of}" if as_of else "")
+                        + "; hãy chạy 'ttcs nightly' trước")
+    document = status_doc.build(store, campaign, run_id)
+    if as_json:
+        print_json(document)
+    else:
+        print_status(document)
+
+
+def print_status(document: dict[str, Any]) -> None:
+    totals = document["totals"]
+    table = Table(title=f"{document['province']['name']} — lúc {document['as_of']} "
+                        f"(lượt {document['run_id']})")
+    for column in ("Mã", "Đơn vị", "Trạng thái", "Cờ", "Lỗi", "Cảnh báo", "Sửa lần cuối"):
+        table.add_column(column, overflow="fold")
+    for unit in document["units"]:
+        table.add_row(unit["code"], unit["name"], STATUS_VI[unit["status"]],
+                      ", ".join(FLAG_VI[f] for f in unit["flags"]), str(unit["errors"]),
+                      str(unit["warnings"]), (unit["last_modified"] or "")[:16])
+    console.print(table)
+    counts = ", ".join(f"{STATUS_VI[s]}: {n}" for s, n in totals["by_status"].items() if n)
+    console.print(f"[bold]{counts}[/]")
+    console.print(f"Đã nộp hợp lệ {totals['reported']}/{totals['expected']}, đúng hạn "
+                  f"{totals['on_time']}; hạn nộp {document['deadline']}")

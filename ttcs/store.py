@@ -1,0 +1,432 @@
+"""The state database (SQLAlchemy; SQLite by default, any SQLAlchemy URL accepted).
+
+Everything fetched is kept: raw responses are stored content-hashed *before* they are parsed,
+so nothing a commune later deletes is lost. A verdict (status + issues) belongs to a snapshot
+and a form version; a run records each unit's status and flags at the run's as-of time;
+accepted submissions are kept with the sheet's modification time that decides timeliness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from ttcs.errors import ConfigError
+from ttcs.issues import Issue
+
+SCHEMA_VERSION = 1
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC ISO-8601 text (sortable, portable across databases)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the store")
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: str | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else dt.datetime.fromisoformat(value)
+
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True),
+             Column("value", Text, nullable=False))
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("as_of", UtcDateTime, nullable=False, index=True),
+    Column("started", UtcDateTime, nullable=False),
+    Column("finished", UtcDateTime),
+    Column("province", String(2), nullable=False),
+    Column("backend", String(16), nullable=False),
+    Column("notes", Text, nullable=False, default="[]"),
+)
+
+snapshots = Table(
+    "snapshots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(5)),  # None: a workbook whose unit could not be told
+    Column("locator", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("modified", UtcDateTime),
+    Column("fetched_in_run", ForeignKey("runs.id"), nullable=False),
+    Column("raw", LargeBinary, nullable=False),  # zlib-compressed canonical JSON
+    Index("ix_snapshots_unit_hash", "unit", "content_hash"),
+)
+
+# What each source (file path or spreadsheet id) looked like when last read, so that an
+# unchanged source is not read again.
+sources = Table(
+    "sources", metadata,
+    Column("locator", Text, primary_key=True),
+    Column("modified", UtcDateTime),
+    Column("unit", String(5)),
+    Column("snapshot_id", ForeignKey("snapshots.id")),
+)
+
+verdicts = Table(
+    "verdicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("snapshot_id", ForeignKey("snapshots.id"), nullable=False),
+    Column("form_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("inconsistent", Integer, nullable=False),  # has invalid/contradiction errors
+    Column("record", LargeBinary, nullable=False),  # parsed values, zlib JSON
+    Index("ix_verdicts_snapshot_form", "snapshot_id", "form_hash", unique=True),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("verdict_id", ForeignKey("verdicts.id"), nullable=False, index=True),
+    Column("unit", String(5)),
+    Column("sheet", Text),
+    Column("cell", String(16)),
+    Column("field", String(64)),
+    Column("rule", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+unit_runs = Table(
+    "unit_runs", metadata,
+    Column("run_id", ForeignKey("runs.id"), primary_key=True),
+    Column("unit", String(5), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("flags", Text, nullable=False),  # JSON list, sorted
+    Column("verdict_id", ForeignKey("verdicts.id")),
+    Column("last_modified", UtcDateTime),
+    Column("reason", Text),  # why a unit is unreachable
+)
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(5), nullable=False, index=True),
+    Column("verdict_id", ForeignKey("verdicts.id"), nullable=False, unique=True),
+    Column("accepted_at", UtcDateTime, nullable=False),  # the sheet's modification time
+    Column("seen_in_run", ForeignKey("runs.id"), nullable=False),
+)
+
+
+def _pack(data: Any) -> bytes:
+    return zlib.compress(canonical(data).encode("utf-8"))
+
+
+def _unpack(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_decode)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$time": value.isoformat()}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _decode(obj: dict) -> Any:
+    if len(obj) == 1:
+        ((tag, text),) = obj.items()
+        if tag == "$datetime":
+            return dt.datetime.fromisoformat(text)
+        if tag == "$date":
+            return dt.date.fromisoformat(text)
+        if tag == "$time":
+            return dt.time.fromisoformat(text)
+    return obj
+
+
+def canonical(data: Any) -> str:
+    """The JSON text that is hashed and stored: sorted keys, dates tagged."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_encode,
+                      separators=(",", ":"))
+
+
+def content_hash(data: Any) -> str:
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceState:
+    locator: str
+    modified: dt.datetime | None
+    unit: str | None
+    snapshot_id: int | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    unit: str
+    locator: str
+    content_hash: str
+    modified: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class UnitRun:
+    unit: str
+    status: str
+    flags: list[str]
+    verdict_id: int | None
+    last_modified: dt.datetime | None
+    reason: str | None
+
+
+class Store:
+    """Repository over one database; create it with :func:`open_store`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, as_of: dt.datetime, province: str, backend: str) -> int:
+        with self.begin() as conn:
+            result = conn.execute(insert(runs).values(
+                as_of=as_of, started=dt.datetime.now(dt.UTC), province=province,
+                backend=backend, notes="[]"))
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, notes: Sequence[str]) -> None:
+        with self.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(
+                finished=dt.datetime.now(dt.UTC), notes=json.dumps(list(notes),
+                                                                   ensure_ascii=False)))
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        with self.begin() as conn:
+            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
+            return dict(row)
+
+    def latest_run(self, as_of: dt.datetime | None = None) -> int | None:
+        """The latest finished run whose as-of time is not after ``as_of``."""
+        query = select(runs.c.id).where(runs.c.finished.is_not(None))
+        if as_of is not None:
+            query = query.where(runs.c.as_of <= as_of)
+        query = query.order_by(runs.c.as_of.desc(), runs.c.id.desc()).limit(1)
+        with self.begin() as conn:
+            return conn.execute(query).scalar()
+
+    # -- sources and snapshots ---------------------------------------------------------------
+    def sources(self) -> dict[str, SourceState]:
+        with self.begin() as conn:
+            return {r.locator: SourceState(r.locator, r.modified, r.unit, r.snapshot_id)
+                    for r in conn.execute(select(sources))}
+
+    def put_snapshot(self, conn: Connection, run_id: int, unit: str | None, locator: str,
+                     modified: dt.datetime | None, raw: Any) -> int:
+        """Store a raw response (before parsing) unless the unit's latest one is identical."""
+        digest = content_hash(raw)
+        latest = conn.execute(
+            select(snapshots.c.id, snapshots.c.content_hash)
+            .where(snapshots.c.unit == unit if unit else snapshots.c.locator == locator)
+            .order_by(snapshots.c.id.desc()).limit(1)
+        ).first()
+        if latest is not None and latest.content_hash == digest:
+            snapshot_id = int(latest.id)
+        else:
+            snapshot_id = int(conn.execute(insert(snapshots).values(
+                unit=unit, locator=locator, content_hash=digest, modified=modified,
+                fetched_in_run=run_id, raw=_pack(raw))).inserted_primary_key[0])
+        self.remember_source(conn, locator, modified, unit, snapshot_id)
+        return snapshot_id
+
+    def remember_source(self, conn: Connection, locator: str, modified: dt.datetime | None,
+                        unit: str | None, snapshot_id: int | None) -> None:
+        values = {"modified": modified, "unit": unit, "snapshot_id": snapshot_id}
+        done = conn.execute(update(sources).where(sources.c.locator == locator).values(**values))
+        if done.rowcount == 0:
+            conn.execute(insert(sources).values(locator=locator, **values))
+
+    def latest_snapshots(self) -> dict[str, Snapshot]:
+        """Each unit's most recent snapshot."""
+        newest = (select(snapshots.c.unit, func.max(snapshots.c.id).label("id"))
+                  .where(snapshots.c.unit.is_not(None)).group_by(snapshots.c.unit).subquery())
+        query = select(snapshots.c.id, snapshots.c.unit, snapshots.c.locator,
+                       snapshots.c.content_hash, snapshots.c.modified).join(
+            newest, snapshots.c.id == newest.c.id)
+        with self.begin() as conn:
+            return {r.unit: Snapshot(r.id, r.unit, r.locator, r.content_hash, r.modified)
+                    for r in conn.execute(query)}
+
+    def snapshot_raw(self, snapshot_id: int) -> Any:
+        with self.begin() as conn:
+            blob = conn.execute(select(snapshots.c.raw).where(snapshots.c.id == snapshot_id))
+            return _unpack(blob.scalar_one())
+
+    def snapshot_count(self) -> int:
+        with self.begin() as conn:
+            return int(conn.execute(select(func.count()).select_from(snapshots)).scalar_one())
+
+    # -- verdicts ----------------------------------------------------------------------------
+    def verdict_ids(self, snapshot_ids: Iterable[int], form_hash: str) -> dict[int, int]:
+        ids = list(snapshot_ids)
+        found: dict[int, int] = {}
+        with self.begin() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                query = select(verdicts.c.snapshot_id, verdicts.c.id).where(
+                    verdicts.c.form_hash == form_hash, verdicts.c.snapshot_id.in_(chunk))
+                found.update({r.snapshot_id: r.id for r in conn.execute(query)})
+        return found
+
+    def put_verdict(self, conn: Connection, snapshot_id: int, form_hash: str, status: str,
+                    found: Sequence[Issue], record: Any) -> int:
+        errors = sum(issue.is_error for issue in found)
+        inconsistent = any(issue.kind in ("invalid", "contradiction") for issue in found)
+        verdict_id = int(conn.execute(insert(verdicts).values(
+            snapshot_id=snapshot_id, form_hash=form_hash, status=status, errors=errors,
+            warnings=len(found) - errors, inconsistent=int(inconsistent),
+            record=_pack(record))).inserted_primary_key[0])
+        if found:
+            conn.execute(insert(issues), [
+                {"verdict_id": verdict_id, "unit": i.unit, "sheet": i.sheet, "cell": i.cell,
+                 "field": i.field, "rule": i.rule, "kind": i.kind, "message": i.message}
+                for i in found])
+        return verdict_id
+
+    def verdict_summaries(self, verdict_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        ids = list(verdict_ids)
+        out: dict[int, dict[str, Any]] = {}
+        with self.begin() as conn:
+            for start in range(0, len(ids), 500):
+                query = select(verdicts.c.id, verdicts.c.status, verdicts.c.errors,
+                               verdicts.c.warnings, verdicts.c.inconsistent,
+                               verdicts.c.snapshot_id).where(
+                    verdicts.c.id.in_(ids[start:start + 500]))
+                out.update({r.id: dict(r._mapping) for r in conn.execute(query)})
+        return out
+
+    def verdict_record(self, verdict_id: int) -> Any:
+        with self.begin() as conn:
+            blob = conn.execute(select(verdicts.c.record).where(verdicts.c.id == verdict_id))
+            return _unpack(blob.scalar_one())
+
+    def verdict_issues(self, verdict_ids: Iterable[int]) -> dict[int, list[Issue]]:
+        ids = list(verdict_ids)
+        out: dict[int, list[Issue]] = {i: [] for i in ids}
+        with self.begin() as conn:
+            for start in range(0, len(ids), 500):
+                query = select(issues).where(issues.c.verdict_id.in_(ids[start:start + 500])
+                                             ).order_by(issues.c.id)
+                for r in conn.execute(query):
+                    out[r.verdict_id].append(Issue(r.unit, r.sheet, r.cell, r.field, r.rule,
+                                                   r.kind, r.message))
+        return out
+
+    # -- submissions and unit runs -----------------------------------------------------------
+    def accept(self, conn: Connection, unit: str, verdict_id: int,
+               accepted_at: dt.datetime, run_id: int) -> None:
+        seen = conn.execute(select(submissions.c.id).where(
+            submissions.c.verdict_id == verdict_id)).first()
+        if seen is None:
+            conn.execute(insert(submissions).values(unit=unit, verdict_id=verdict_id,
+                                                    accepted_at=accepted_at, seen_in_run=run_id))
+
+    def submissions_until(self, as_of: dt.datetime) -> dict[str, list[tuple[dt.datetime, int]]]:
+        """Accepted submissions seen in runs up to ``as_of``: unit -> [(accepted_at, verdict)]."""
+        query = (select(submissions.c.unit, submissions.c.accepted_at, submissions.c.verdict_id)
+                 .join(runs, runs.c.id == submissions.c.seen_in_run)
+                 .where(runs.c.as_of <= as_of).order_by(submissions.c.accepted_at))
+        out: dict[str, list[tuple[dt.datetime, int]]] = {}
+        with self.begin() as conn:
+            for r in conn.execute(query):
+                out.setdefault(r.unit, []).append((r.accepted_at, r.verdict_id))
+        return out
+
+    def put_unit_runs(self, conn: Connection, run_id: int, rows: Sequence[UnitRun]) -> None:
+        if rows:
+            conn.execute(insert(unit_runs), [
+                {"run_id": run_id, "unit": r.unit, "status": r.status,
+                 "flags": json.dumps(r.flags), "verdict_id": r.verdict_id,
+                 "last_modified": r.last_modified, "reason": r.reason} for r in rows])
+
+    def unit_runs(self, run_id: int) -> list[UnitRun]:
+        with self.begin() as conn:
+            query = select(unit_runs).where(unit_runs.c.run_id == run_id).order_by(
+                unit_runs.c.unit)
+            return [UnitRun(r.unit, r.status, json.loads(r.flags), r.verdict_id,
+                            r.last_modified, r.reason) for r in conn.execute(query)]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def open_store(url: str) -> Store:
+    """Open (creating and migrating as needed) the database at a SQLAlchemy URL."""
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+    except Exception as exc:  # bad URL or missing driver
+        raise ConfigError(f"không mở được cơ sở dữ liệu {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    _migrate(engine)
+    return Store(engine)
+
+
+def _migrate(engine: Engine) -> None:
+    """Create the schema, or bring an older one up to :data:`SCHEMA_VERSION`."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
+        current = version.scalar()
+        if current is None:
+            conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif int(current) > SCHEMA_VERSION:
+            raise ConfigError(
+                f"cơ sở dữ liệu {engine.url} được tạo bởi phiên bản ttcs mới hơn "
+                f"(lược đồ {current} > {SCHEMA_VERSION}); cần cập nhật ttcs")
+        # Future migrations: `for step in MIGRATIONS[int(current):]: step(conn)` then bump.
