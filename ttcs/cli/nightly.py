@@ -38,9 +38,13 @@ def parse_time(text: str | None, campaign: Campaign, option: str) -> dt.datetime
 
 def quiet_prefect_console() -> None:
     """Keep Prefect's per-task log lines off the terminal; they still reach the server/UI."""
-    for handler in logging.getLogger("prefect").handlers:
-        if type(handler).__name__ == "PrefectConsoleHandler":
-            handler.setLevel(logging.WARNING)
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    for logger in [logging.getLogger(), *loggers]:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.WARNING)
 
 
 def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
