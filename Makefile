@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ttcs units --province 44
+	$(BIN)/ttcs demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

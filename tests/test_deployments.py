@@ -17,6 +17,6 @@ def test_nightly_deployment_points_at_the_flow_with_a_night_cron() -> None:
     assert isinstance(getattr(importlib.import_module(module.replace(".py", "")), name), Flow)
     (schedule,) = deployment["schedules"]
     assert schedule["timezone"] == "Asia/Ho_Chi_Minh"
-    minute, hour, *_ = schedule["cron"].split()
+    _minute, hour, *_ = schedule["cron"].split()
     assert int(hour) >= 21 or int(hour) <= 4
     assert (ROOT / deployment["parameters"]["config"]).exists()

@@ -51,6 +51,7 @@ class Cell:
     role: Role
     validation: Validation = None
     choices: tuple[str, ...] = ()
+    bounds: tuple[float | None, float | None] = (None, None)  # a count's min and max
     wrap: bool = False
     ref: Ref | None = None  # what an input cell answers, for filling a workbook in
 
@@ -113,8 +114,11 @@ def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, r
     elif spec.type == "choice":
         layout.add(row, col, None, "input", validation="choice", choices=tuple(spec.choices),
                    ref=ref)
-    elif spec.type in ("count", "date"):
-        layout.add(row, col, None, "input", validation=spec.type, ref=ref)
+    elif spec.type == "count":
+        layout.add(row, col, None, "input", validation="count", bounds=(spec.min, spec.max),
+                   ref=ref)
+    elif spec.type == "date":
+        layout.add(row, col, None, "input", validation="date", ref=ref)
     else:
         layout.add(row, col, None, "input", wrap=spec.type == "text", ref=ref)
 

@@ -216,7 +216,7 @@ class Parser:
         expected = [(p.code, p.name, "before") for p in self.unit.predecessors]
         expected.append((self.unit.code, self.unit.name, "after"))
         taken: set[int] = set()
-        rows: list[Row] = []
+        rows: list[tuple[int, Row]] = []
         name_col = next((sheet.row_labels(header_row)[k] for k in _label_keys(block.name_label)
                          if k in sheet.row_labels(header_row)), None)
         period_col = next((sheet.row_labels(header_row)[k]
@@ -233,7 +233,11 @@ class Parser:
                                "đơn vị (5 chữ số) ở cột đầu")
                 continue
             if code is None:
-                break  # text in the key column: the next block starts here
+                # Text that is no code: a note, a title or the next block; a row of this
+                # table only if it holds data, and then its code is wrong.
+                if data_cols:
+                    self._stray_row(sheet, r, key_col, raw_key, None, expected)
+                continue
             hint = " ".join(_text(sheet.value(r, c)) for c in (name_col, period_col)
                             if c is not None)
             slot = _match(code, hint, expected, taken)
@@ -246,21 +250,20 @@ class Parser:
             for spec in block.fields:
                 if spec.id in columns and spec.applies_to(period):  # type: ignore[arg-type]
                     row.values[spec.id] = self._read(sheet, r, columns[spec.id], spec)
-            rows.append(row)
+            rows.append((slot, row))
         for slot, (exp_code, exp_name, period) in enumerate(expected):
             if slot not in taken:
                 when = "trước" if period == "before" else "sau"
                 self.issue(sheet.name, None, None, "row_missing", "missing",
                            f'Thiếu dòng của {exp_name} (mã {exp_code}, {when} 01/7/2025) trong '
                            f'trang "{sheet.name}"; cần thêm lại dòng này')
-        order = {slot_code: i for i, (slot_code, _, _) in enumerate(expected)}
-        rows.sort(key=lambda row: (row.period != "before", order.get(row.key, 0)))
-        self.parsed.tables[table] = rows
+        # In the registry's order (old units, then the new unit), wherever the rows were.
+        self.parsed.tables[table] = [row for _, row in sorted(rows, key=lambda item: item[0])]
 
-    def _stray_row(self, sheet: _Sheet, r: int, col: int, raw: Any, code: int,
+    def _stray_row(self, sheet: _Sheet, r: int, col: int, raw: Any, code: int | None,
                    expected: list[tuple[str, str, str]]) -> None:
         shown = clean(str(raw))
-        if any(int(c) == code for c, _, _ in expected):
+        if code is not None and any(int(c) == code for c, _, _ in expected):
             self.issue(sheet.name, a1(r, col), None, "row_duplicate", "contradiction",
                        f'Mã đơn vị "{shown}" xuất hiện nhiều lần trong trang "{sheet.name}"; '
                        "mỗi đơn vị chỉ điền một dòng")

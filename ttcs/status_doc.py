@@ -15,6 +15,8 @@ from typing import Any
 from ttcs import registry
 from ttcs.campaign import Campaign
 from ttcs.classify import FLAGS, STATUSES
+from ttcs.consolidate import Consolidation, consolidate
+from ttcs.form import load_form
 from ttcs.store import Store
 
 
@@ -26,8 +28,17 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def build(store: Store, campaign: Campaign, run_id: int) -> dict[str, Any]:
+def consolidation(store: Store, campaign: Campaign, run_id: int) -> Consolidation:
+    """The province figures from the latest accepted submissions as of the run."""
     run = store.run(run_id)
+    expected = [r.unit for r in store.unit_runs(run_id) if r.status != "excluded"]
+    return consolidate(load_form(campaign.form), store.accepted_records(run["as_of"]), expected)
+
+
+def build(store: Store, campaign: Campaign, run_id: int,
+          figures: Consolidation | None = None) -> dict[str, Any]:
+    run = store.run(run_id)
+    figures = figures or consolidation(store, campaign, run_id)
     rows = store.unit_runs(run_id)
     summaries = store.verdict_summaries(r.verdict_id for r in rows if r.verdict_id)
     accepted = store.submissions_until(run["as_of"])
@@ -56,7 +67,8 @@ def build(store: Store, campaign: Campaign, run_id: int) -> dict[str, Any]:
         "deadline": _iso(campaign.deadline, campaign),
         "run_id": run_id,
         "units": units,
-        "totals": totals(units, accepted, campaign.deadline),
+        "totals": totals(units, accepted, campaign.deadline) | {
+            "figures": figures.indicators},
     }
 
 

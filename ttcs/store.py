@@ -344,9 +344,23 @@ class Store:
         return out
 
     def verdict_record(self, verdict_id: int) -> Any:
+        return self.verdict_records([verdict_id])[verdict_id]
+
+    def verdict_records(self, verdict_ids: Iterable[int]) -> dict[int, Any]:
+        ids = list(verdict_ids)
+        out: dict[int, Any] = {}
         with self.begin() as conn:
-            blob = conn.execute(select(verdicts.c.record).where(verdicts.c.id == verdict_id))
-            return _unpack(blob.scalar_one())
+            for start in range(0, len(ids), 500):
+                query = select(verdicts.c.id, verdicts.c.record).where(
+                    verdicts.c.id.in_(ids[start:start + 500]))
+                out.update({r.id: _unpack(r.record) for r in conn.execute(query)})
+        return out
+
+    def accepted_records(self, as_of: dt.datetime) -> dict[str, Any]:
+        """Each unit's latest accepted submission seen by ``as_of``: unit -> parsed values."""
+        latest = {unit: seen[-1][1] for unit, seen in self.submissions_until(as_of).items()}
+        records = self.verdict_records(latest.values())
+        return {unit: records[verdict_id] for unit, verdict_id in latest.items()}
 
     def verdict_issues(self, verdict_ids: Iterable[int]) -> dict[int, list[Issue]]:
         ids = list(verdict_ids)
@@ -369,7 +383,8 @@ class Store:
             conn.execute(insert(submissions).values(unit=unit, verdict_id=verdict_id,
                                                     accepted_at=accepted_at, seen_in_run=run_id))
 
-    def submissions_until(self, as_of: dt.datetime) -> dict[str, list[tuple[dt.datetime, int]]]:
+    def submissions_until(self, as_of: dt.datetime,
+                          ) -> dict[str, list[tuple[dt.datetime, int]]]:
         """Accepted submissions seen in runs up to ``as_of``: unit -> [(accepted_at, verdict)]."""
         query = (select(submissions.c.unit, submissions.c.accepted_at, submissions.c.verdict_id)
                  .join(runs, runs.c.id == submissions.c.seen_in_run)

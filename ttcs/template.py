@@ -66,7 +66,7 @@ def _sheet(sheet: Worksheet, layout: TabLayout) -> None:
     for cell in layout.cells:
         _write(sheet, cell)
         if cell.validation:
-            signature = (cell.validation, cell.choices)
+            signature = (cell.validation, cell.choices, cell.bounds)
             if signature not in validations:
                 validations[signature] = _validation(cell)
                 sheet.add_data_validation(validations[signature])
@@ -113,14 +113,21 @@ def _validation(cell: Cell) -> DataValidation:
             error=f"Chọn một trong: {', '.join(cell.choices)}",
         )
     if cell.validation == "count":
+        # The reader's own limits (the field's min and max), so that Excel refuses what the
+        # validator would reject.
+        low, high = cell.bounds
+        low = max(low or 0, 0)
+        allowed = f"từ {low:g} đến {high:g}" if high is not None else (
+            "không âm" if low == 0 else f"từ {low:g} trở lên")
         return DataValidation(
             type="whole",
-            operator="greaterThanOrEqual",
-            formula1="0",
+            operator="between" if high is not None else "greaterThanOrEqual",
+            formula1=f"{low:g}",
+            formula2=f"{high:g}" if high is not None else None,
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Cần nhập số nguyên",
-            error="Nhập số nguyên không âm, ví dụ 12 (không ghi kèm đơn vị tính).",
+            error=f"Nhập số nguyên {allowed}, ví dụ 12 (không ghi kèm đơn vị tính).",
         )
     return DataValidation(
         type="date",

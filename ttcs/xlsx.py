@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
@@ -12,6 +15,8 @@ from ttcs.errors import UserError
 
 Raw = dict[str, list[list[Any]]]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected .xlsx and old .xls files are OLE files
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
+_ADDRESS = re.compile(r"([A-Z]+)([0-9]+)")
 
 
 class UnreadableWorkbook(UserError):
@@ -34,21 +39,93 @@ def _reason(path: Path) -> str:
     if head.startswith(OLE_MAGIC):
         return ("tệp được đặt mật khẩu hoặc là định dạng .xls cũ; "
                 "cần lưu lại dạng .xlsx không mật khẩu")
-    if not zipfile.is_zipfile(path):
+    if not (head.startswith(ZIP_MAGIC) or zipfile.is_zipfile(path)):  # truncated: no index
         return "tệp không phải bảng tính .xlsx"
     return "tệp .xlsx bị hỏng"
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _position(address: str) -> tuple[int, int] | None:
+    """0-based (row, col) of an A1 address."""
+    match = _ADDRESS.fullmatch(address.replace("$", ""))
+    if match is None:
+        return None
+    col = 0
+    for letter in match[1]:
+        col = col * 26 + ord(letter) - 64
+    return int(match[2]) - 1, col - 1
+
+
+def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Error values (#REF!, #N/A, …) by sheet name, from the sheet XML.
+
+    calamine reads an error cell as an empty one, which would turn "#REF!" into a blank; the
+    readers must see the error to report it. Sheets without error cells are not parsed.
+    """
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+        for sheet in (e for e in book.iter() if _local(e.tag) == "sheet"):
+            rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rel_id, "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target))
+            try:
+                data = archive.read(part)
+            except KeyError:
+                continue
+            if b't="e"' not in data and b"t='e'" not in data:
+                continue
+            cells = []
+            for cell in ElementTree.fromstring(data).iter():
+                if _local(cell.tag) != "c" or cell.get("t") != "e":
+                    continue
+                where = _position(cell.get("r", ""))
+                value = next((e.text for e in cell if _local(e.tag) == "v"), None)
+                if where and value:
+                    cells.append((*where, value))
+            found[sheet.get("name", "")] = cells
+    return found
+
+
+def _restore_errors(raw: Raw, path: Path) -> None:
+    try:
+        errors = _error_cells(path)
+    except Exception:  # calamine read the values; a missing error value is not worth a crash
+        return
+    for name, cells in errors.items():
+        rows = raw.get(name)
+        if rows is None:
+            continue
+        for r, c, value in cells:
+            while len(rows) <= r:
+                rows.append([])
+            row = rows[r]
+            row.extend([None] * (c + 1 - len(row)))
+            row[c] = value
+
+
 def read_xlsx(path: Path) -> Raw:
-    """Every tab's values, read with calamine (16× faster than openpyxl for values)."""
+    """Every tab's values, read with calamine (16× faster than openpyxl for values).
+
+    Rows start at row 1 and cells at column A, whatever is empty, so that positions are the
+    sheet's own A1 addresses; error cells keep their error value ("#REF!").
+    """
     try:
         book = CalamineWorkbook.from_path(str(path))
         raw: Raw = {}
         for name in book.sheet_names:
-            rows = [_trim(list(row)) for row in book.get_sheet_by_name(name).to_python()]
+            sheet = book.get_sheet_by_name(name)
+            rows = [_trim(list(row)) for row in sheet.to_python(skip_empty_area=False)]
             while rows and not rows[-1]:
                 rows.pop()
             raw[name] = rows
-        return raw
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise UnreadableWorkbook(f"{path}: không đọc được bảng tính ({_reason(path)})") from exc
+    _restore_errors(raw, path)
+    return raw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ttcs.cli.demo import demo
 from ttcs.cli.nightly import nightly, status
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
@@ -20,6 +21,7 @@ app.command("template")(template)
 app.command("validate")(validate)
 app.command("nightly")(nightly)
 app.command("status")(status)
+app.command("demo")(demo)
 
 
 @app.callback()

@@ -107,6 +107,22 @@ def status(
         print_status(document)
 
 
+def print_figures(document: dict[str, Any]) -> None:
+    """The headline province figures (status.json totals.figures)."""
+    table = Table(title="Số liệu tổng hợp của tỉnh (từ các báo cáo đã được chấp nhận)")
+    for column in ("Mục", "Chỉ tiêu", "Số lượng", "Trên tổng", "Tỷ lệ"):
+        table.add_column(column, overflow="fold")
+    for figure in document["totals"]["figures"].values():
+        if isinstance(figure["value"], list):
+            continue
+        ratio = figure.get("ratio")
+        share = f"{figure['percent']}%" if figure["percent"] is not None else (
+            f"tỷ lệ {ratio}".replace(".", ",") if ratio is not None else "")
+        table.add_row(figure["outline"], figure["label"], f"{figure['value']:,}".replace(",", "."),
+                      str(figure["denominator"] or ""), share)
+    console.print(table)
+
+
 def print_status(document: dict[str, Any]) -> None:
     totals = document["totals"]
     table = Table(title=f"{document['province']['name']} — lúc {document['as_of']} "

@@ -1,0 +1,61 @@
+"""`ttcs demo`: replay a province's campaign night by night on generated workbooks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ttcs import demo as demo_data
+from ttcs import registry
+from ttcs.campaign import load_campaign
+from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.nightly import print_figures, print_status, quiet_prefect_console
+from ttcs.cli.prefect_server import DEFAULT_HOME, prefect_api
+from ttcs.cli.units import ConfigOption
+from ttcs.form import load_form
+from ttcs.template import guide_texts
+
+
+@one_line_errors
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Thư mục demo (tạo lại mỗi lần).")] = Path(
+        "demo"),
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="Tỉnh; mặc định theo cấu hình.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In status.json cuối cùng.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Chạy thử cả chiến dịch của một tỉnh: từ 7 ngày trước hạn nộp đến 3 ngày sau hạn."""
+    base = load_campaign(config)
+    info = registry.find_province(province) if province else base.province_info
+    form = load_form(base.form)
+    shutil.rmtree(folder, ignore_errors=True)
+    texts = guide_texts(base)
+    prepared = demo_data.prepare(folder.resolve(), base, form, info.code, texts)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with prefect_api(console=err_console):
+        from flows.nightly import nightly
+
+        quiet_prefect_console()
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("Mô phỏng các đêm", total=len(prepared.nights))
+            for index, night in enumerate(prepared.nights):
+                bar.update(task, description=f"Đêm {night:%d/%m/%Y}")
+                list(demo_data.edits(prepared, form, index, base.deadline, texts))
+                document = nightly(str(prepared.campaign_path), night)
+                bar.advance(task)
+    if as_json:
+        print_json(document)
+        return
+    print_status(document)
+    print_figures(document)
+    out = folder / "out"
+    console.print(f"\nKết quả: [bold]{out / 'status.json'}[/]")
+    console.print(f"Xem các lượt chạy trong giao diện Prefect: PREFECT_HOME={DEFAULT_HOME} "
+                  ".venv/bin/prefect server start, rồi mở http://127.0.0.1:4200")
+    console.print(f"Xem tình hình: .venv/bin/ttcs status --config {folder / 'campaign.yaml'}")

@@ -1,0 +1,136 @@
+"""Province consolidation with pandas, from each unit's latest accepted submission.
+
+- one table per block: a row per unit row (old units before 01/7/2025 and the new unit after,
+  or a role), with the registry's code, name and type of that row;
+- every indicator of config/form.yaml (the outline's B.I.1.a, B.I.2.a, B.III figures) with its
+  registry denominator (DESIGN.md §2: before = old communes of the types, after = new units
+  of the types) and percentage;
+- the written assessments compiled per section (unit → answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ttcs import registry
+from ttcs.form import Form, Indicator, ItemsBlock
+
+
+@dataclass
+class Consolidation:
+    tables: dict[str, pd.DataFrame]  # "PL01.stations" -> a row per unit row
+    indicators: dict[str, dict[str, Any]]  # id -> {label, outline, value, denominator, percent}
+    assessments: dict[str, list[dict[str, str]]]  # section id -> [{code, name, answer}]
+    reported: list[str]  # units whose submission is consolidated
+
+
+def _row_info(units: Mapping[str, registry.Unit]) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(unit, row code, period) -> code, name and type of the row from the registry."""
+    info = {}
+    for unit in units.values():
+        for p in unit.predecessors:
+            info[(unit.code, p.code, "before")] = {"row_code": p.code, "row_name": p.name,
+                                                   "row_type": p.type}
+        info[(unit.code, unit.code, "after")] = {"row_code": unit.code, "row_name": unit.name,
+                                                 "row_type": unit.type}
+    return info
+
+
+def tables(form: Form, records: Mapping[str, Mapping[str, Any]],
+           units: Mapping[str, registry.Unit]) -> dict[str, pd.DataFrame]:
+    info = _row_info(units)
+    out: dict[str, pd.DataFrame] = {}
+    for table, block in form.tables.items():
+        columns = ["unit_code", "unit_name", "unit_type", "row_code", "row_name", "row_type",
+                   "period"] + [f.id for f in block.fields]
+        rows = []
+        for code, record in records.items():
+            unit = units[code]
+            base = {"unit_code": code, "unit_name": unit.name, "unit_type": unit.type}
+            if isinstance(block, ItemsBlock):
+                values = record.get("items", {})
+                rows.append(base | {f.id: values.get(f.id) for f in block.fields})
+                continue
+            for row in record.get("tables", {}).get(table, []):
+                where = info.get((code, row["key"], row["period"]),
+                                 {"row_code": row["key"], "row_name": row["key"], "row_type": ""})
+                rows.append(base | where | {"period": row["period"]} | row["values"])
+        out[table] = pd.DataFrame(rows, columns=columns)
+    return out
+
+
+def denominator(indicator: Indicator, units: Iterable[registry.Unit]) -> int | None:
+    """Registry count of the units an indicator is about, or None for plain sums."""
+    if indicator.measure not in ("count_yes", "count_positive"):
+        return None
+    types = set(indicator.unit_types)
+    if indicator.rows == "before":
+        return sum(p.type in types for unit in units for p in unit.predecessors)
+    return sum(unit.type in types for unit in units)
+
+
+def _select(frame: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    if frame.empty:
+        return pd.Series(dtype=object)
+    mask = pd.Series(True, index=frame.index)
+    if indicator.rows:
+        mask &= frame["period"] == indicator.rows
+    if indicator.unit_types:
+        mask &= frame["row_type"].isin(indicator.unit_types)
+    if indicator.row:
+        mask &= frame["row_code"] == indicator.row
+    return frame.loc[mask, indicator.field]
+
+
+def _value(indicator: Indicator, values: pd.Series) -> Any:
+    if indicator.measure == "count_yes":
+        return int((values == True).sum())  # noqa: E712  (blank cells are None, not False)
+    if indicator.measure == "count_positive":
+        return int((pd.to_numeric(values, errors="coerce") > 0).sum())
+    if indicator.measure == "sum":
+        return int(pd.to_numeric(values, errors="coerce").fillna(0).sum())
+    return [text for text in values.dropna() if str(text).strip()]
+
+
+def indicators(form: Form, frames: Mapping[str, pd.DataFrame],
+               units: Iterable[registry.Unit]) -> dict[str, dict[str, Any]]:
+    units = list(units)
+    out: dict[str, dict[str, Any]] = {}
+    for ind in form.indicators:
+        value = _value(ind, _select(frames[ind.table], ind))
+        total = denominator(ind, units)
+        out[ind.id] = {"label": ind.label, "outline": ind.outline, "value": value,
+                       "denominator": total,
+                       "percent": round(100 * value / total, 1) if total else None}
+    for ind in form.indicators:
+        if ind.per:
+            whole = out[ind.per]["value"]
+            out[ind.id]["per"] = ind.per
+            out[ind.id]["ratio"] = round(out[ind.id]["value"] / whole, 2) if whole else None
+    return out
+
+
+def assessments(form: Form, records: Mapping[str, Mapping[str, Any]],
+                units: Mapping[str, registry.Unit]) -> dict[str, list[dict[str, str]]]:
+    compiled: dict[str, list[dict[str, str]]] = {}
+    for section in form.sections.commune_sections:
+        compiled[section.id] = [
+            {"code": code, "name": units[code].name, "answer": str(answer)}
+            for code, record in sorted(records.items())
+            if (answer := record.get("sections", {}).get(section.id))
+        ]
+    return compiled
+
+
+def consolidate(form: Form, records: Mapping[str, Mapping[str, Any]],
+                expected: Iterable[str]) -> Consolidation:
+    """Everything the province reports, from ``records`` (unit -> accepted parsed values)."""
+    units = {code: registry.unit(code) for code in expected}
+    records = {code: record for code, record in records.items() if code in units}
+    frames = tables(form, records, units)
+    return Consolidation(frames, indicators(form, frames, units.values()),
+                         assessments(form, records, units), sorted(records))

@@ -1,0 +1,251 @@
+"""The demo: a province's campaign replayed night by night, reproducibly.
+
+Every unit gets a story (an archetype) drawn with a fixed seed: most fill their sheet and
+submit before the deadline, some late, some never start, some stay in progress, some submit
+with errors or warnings, one file becomes unreadable, one commune breaks its sheet after
+submitting, one types odd formats and text beginning with "=". Each night the workbooks whose
+story moves are rewritten with their modification time set to the simulated edit time; the
+nightly flow then runs with that night's ``--now``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ttcs import registry
+from ttcs.campaign import Campaign
+from ttcs.contacts import Contact, Contacts, write_template
+from ttcs.form import Form
+from ttcs.layout import Ref
+from ttcs.sample import valid_answers
+from ttcs.template import render_workbook
+
+SEED = 2025
+NIGHT_HOUR = 22  # the nightly run's local time
+NIGHTS_BEFORE, NIGHTS_AFTER = 7, 3
+
+# archetype -> how many units get it (the rest are "on_time")
+SPECIAL = {"unreadable": 1, "regret": 1, "odd": 1}
+SHARE = {"never": 0.06, "stuck": 0.06, "needs_fix": 0.05, "fixed": 0.04, "warnings": 0.06,
+         "late": 0.08}
+
+
+@dataclass
+class Story:
+    code: str
+    archetype: str
+    events: dict[int, str] = field(default_factory=dict)  # night index -> state
+    answers: dict[Ref, Any] = field(default_factory=dict)  # the complete, valid answers
+
+
+@dataclass
+class Demo:
+    folder: Path
+    campaign_path: Path
+    nights: list[dt.datetime]
+    stories: dict[str, Story]
+    excluded: list[str]
+
+    def accepted_answers(self) -> dict[str, dict[Ref, Any]]:
+        """Ground truth: each unit's answers in its last accepted state by the final night."""
+        out = {}
+        for code, story in self.stories.items():
+            states = [story.events[n] for n in sorted(story.events)]
+            if any(state in ("valid", "warnings", "odd") for state in states):
+                out[code] = story.answers
+        return out
+
+
+def nights(deadline: dt.datetime, tz: dt.tzinfo) -> list[dt.datetime]:
+    day = deadline.astimezone(tz).date()
+    first = day - dt.timedelta(days=NIGHTS_BEFORE)
+    return [dt.datetime.combine(first + dt.timedelta(days=i), dt.time(NIGHT_HOUR), tz)
+            for i in range(NIGHTS_BEFORE + NIGHTS_AFTER + 1)]
+
+
+def excluded_unit(units: list[registry.Unit]) -> str:
+    """Hoàng Sa where the province has it, else a đặc khu, else the last unit."""
+    special = [u for u in units if u.type == "đặc khu"]
+    hoang_sa = [u for u in special if "Hoàng Sa" in u.name]
+    return (hoang_sa or special or units)[-1].code
+
+
+def _stories(units: list[registry.Unit], rng: random.Random, deadline_night: int,
+             last: int) -> dict[str, Story]:
+    codes = [u.code for u in units]
+    rng.shuffle(codes)
+    kinds: list[str] = []
+    for kind, count in SPECIAL.items():
+        kinds += [kind] * count
+    for kind, share in SHARE.items():
+        kinds += [kind] * max(1, round(share * len(codes)))
+    kinds += ["on_time"] * (len(codes) - len(kinds))
+    stories = {}
+    for code, kind in zip(codes, kinds, strict=False):
+        start = rng.randint(0, deadline_night - 3)
+        done = rng.randint(start + 1, deadline_night)
+        late = rng.randint(deadline_night + 1, last)
+        events = {
+            "on_time": {start: "partial", done: "valid"},
+            "late": {start: "partial", late: "valid"},
+            "never": {},
+            "stuck": {start: "partial"},
+            "needs_fix": {start: "partial", done: "error"},
+            "fixed": {start: "partial", done - 1: "error", done: "valid"},
+            "warnings": {start: "partial", done: "warnings"},
+            "unreadable": {start: "valid", deadline_night + 1: "corrupt"},
+            "regret": {start: "valid", last: "error"},
+            "odd": {start: "partial", done: "odd"},
+        }[kind]
+        stories[code] = Story(code, kind, events)
+    return stories
+
+
+def _with_error(answers: dict[Ref, Any], code: str) -> dict[Ref, Any]:
+    """Connected boards above all boards: a contradiction the commune must fix."""
+    broken = dict(answers)
+    ref = ("PL02.web_boards", f"{code}:after", "boards")
+    broken[("PL02.web_boards", f"{code}:after", "boards_connected")] = broken[ref] + 3
+    return broken
+
+
+def _with_warning(answers: dict[Ref, Any], code: str) -> dict[Ref, Any]:
+    """Unusually many villages: plausible enough to submit, worth a second look."""
+    warned = dict(answers)
+    warned[("PL01.stations", f"{code}:after", "villages")] = 180
+    return warned
+
+
+def _odd(answers: dict[Ref, Any], form: Form) -> dict[Ref, Any]:
+    """What communes really type: units after numbers, x for yes, NFD text, '=' in text."""
+    odd: dict[Ref, Any] = {}
+    for ref, value in answers.items():
+        if value == form.yes_label:
+            odd[ref] = "x"
+        elif value == form.no_label:
+            odd[ref] = "không"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            odd[ref] = f"{value:,}".replace(",", ".") if value >= 1000 else f"{value} cái"
+        elif isinstance(value, str):
+            odd[ref] = unicodedata.normalize("NFD", value)
+        else:
+            odd[ref] = value
+    odd[("sections", "A.1", "answer")] = "=Đã ban hành Kế hoạch số 12/KH-UBND ngày 15/3/2021"
+    odd[("confirmation.confirm", "", "preparer_phone")] = "+84 912.345.678"
+    return odd
+
+
+def _state_answers(story: Story, state: str, form: Form) -> dict[Ref, Any] | None:
+    if state == "partial":
+        return {ref: v for ref, v in story.answers.items() if ref[0] == "PL01.stations"}
+    return {
+        "valid": story.answers,
+        "error": _with_error(story.answers, story.code),
+        "warnings": story.answers,
+        "odd": _odd(story.answers, form),
+    }.get(state)
+
+
+def _edit_time(night: dt.datetime, rng: random.Random, deadline: dt.datetime) -> dt.datetime:
+    moment = night.replace(hour=8) + dt.timedelta(minutes=rng.randint(0, 8 * 60))
+    # An edit on the deadline day counts as on time only before the deadline hour.
+    return min(moment, deadline - dt.timedelta(minutes=rng.randint(5, 120))) \
+        if night.date() == deadline.astimezone(night.tzinfo).date() else moment
+
+
+def write_state(form: Form, unit: registry.Unit, story: Story, state: str, path: Path,
+                texts: dict[str, str], when: dt.datetime) -> None:
+    if state == "corrupt":
+        path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)  # a broken upload
+    else:
+        render_workbook(form, unit, texts, path, _state_answers(story, state, form))
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def prepare(folder: Path, campaign: Campaign, form: Form, province: str,
+            texts: dict[str, str]) -> Demo:
+    """Create the demo folder: campaign, contacts, blank workbooks and every unit's story."""
+    rng = random.Random(SEED)
+    info = registry.find_province(province)
+    units = registry.units(info.code)
+    excluded = [excluded_unit(units)]
+    expected = [u for u in units if u.code not in excluded]
+    night_times = nights(campaign.deadline, campaign.tz)
+    deadline_night = NIGHTS_BEFORE
+    stories = _stories(expected, rng, deadline_night, len(night_times) - 1)
+    for unit in expected:
+        stories[unit.code].answers = valid_answers(form, unit, rng)
+        if stories[unit.code].archetype == "warnings":
+            stories[unit.code].answers = _with_warning(stories[unit.code].answers, unit.code)
+    campaign_path = _write_campaign(folder, campaign, info.code, excluded)
+    _write_contacts(folder / "contacts.csv", units)
+    before = night_times[0] - dt.timedelta(days=1)
+    for unit in units:
+        path = workbook_path(folder, unit)
+        render_workbook(form, unit, texts, path)
+        os.utime(path, (before.timestamp(), before.timestamp()))
+    return Demo(folder, campaign_path, night_times, stories, excluded)
+
+
+def workbook_path(folder: Path, unit: registry.Unit) -> Path:
+    return folder / "communes" / f"{unit.code}.xlsx"
+
+
+def edits(demo: Demo, form: Form, night: int, deadline: dt.datetime,
+          texts: dict[str, str]) -> Iterator[str]:
+    """Rewrite the workbooks whose story moves on ``night``; yields their unit codes."""
+    rng = random.Random(SEED * 1000 + night)
+    for code in sorted(demo.stories):
+        story = demo.stories[code]
+        state = story.events.get(night)
+        if state is None:
+            continue
+        unit = registry.unit(code)
+        write_state(form, unit, story, state, workbook_path(demo.folder, unit), texts,
+                    _edit_time(demo.nights[night], rng, deadline))
+        yield code
+
+
+def _write_campaign(folder: Path, campaign: Campaign, province: str,
+                    excluded: list[str]) -> Path:
+    data = {
+        "title": campaign.title,
+        "province": province,
+        "department": campaign.department,
+        "data_as_of": campaign.data_as_of.isoformat(),
+        "deadline": campaign.deadline.isoformat(),
+        "timezone": campaign.timezone,
+        "reform_date": campaign.reform_date.isoformat(),
+        "form": str(campaign.form),
+        "contacts": "contacts.csv",
+        "output_dir": "out",
+        "database": "sqlite:///state/ttcs.db",
+        "excluded_units": excluded,
+        "coordinators": [{"name": "Điều phối viên (demo)", "email": "dieuphoi@demo.invalid"}],
+        "reminders": campaign.reminders.model_dump(mode="json"),
+        "smtp": campaign.smtp.model_dump(mode="json"),
+        "backend": {"kind": "local", "local": {"folder": "communes"}},
+    }
+    path = folder / "campaign.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Demo campaign written by `ttcs demo`; recreated on every run.\n"
+                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
+def _write_contacts(path: Path, units: list[registry.Unit]) -> None:
+    contacts = Contacts(by_code={
+        u.code: Contact(code=u.code, person=f"Cán bộ {u.name}",
+                        email=f"u{u.code}@demo.invalid", phone="0912 345 678")
+        for u in units})
+    write_template(path, units, contacts)
