@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ttcs.store import Store
+if TYPE_CHECKING:
+    from ttcs.store import Store
 
 STATUS_VI = {
     "not_started": "chưa bắt đầu",

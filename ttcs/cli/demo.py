@@ -9,15 +9,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ttcs import demo as demo_data
 from ttcs import registry
-from ttcs.campaign import load_campaign
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.nightly import print_figures, print_status, quiet_prefect_console
 from ttcs.cli.prefect_server import DEFAULT_HOME, prefect_api
 from ttcs.cli.units import ConfigOption
-from ttcs.form import load_form
-from ttcs.template import guide_texts
 
 
 @one_line_errors
@@ -31,6 +27,11 @@ def demo(
     config: ConfigOption = None,
 ) -> None:
     """Chạy thử cả chiến dịch của một tỉnh: từ 7 ngày trước hạn nộp đến 3 ngày sau hạn."""
+    from ttcs import demo as demo_data
+    from ttcs.campaign import load_campaign
+    from ttcs.form import load_form
+    from ttcs.template import guide_texts
+
     base = load_campaign(config)
     info = registry.find_province(province) if province else base.province_info
     form = load_form(base.form)

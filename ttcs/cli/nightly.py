@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from ttcs import progress, status_doc
+from ttcs import progress
 from ttcs.attention import FLAG_VI, STATUS_VI
-from ttcs.campaign import Campaign, load_campaign
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
-from ttcs.store import open_store
+
+if TYPE_CHECKING:
+    from ttcs.campaign import Campaign
 
 NowOption = Annotated[
     str | None, typer.Option("--now", help="Thời điểm chạy (ISO 8601); mặc định: bây giờ.")
@@ -79,6 +80,8 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
 @one_line_errors
 def nightly(config: ConfigOption = None, now: NowOption = None) -> None:
     """Thu thập, kiểm tra, phân loại mọi đơn vị và ghi status.json."""
+    from ttcs.campaign import load_campaign
+
     campaign = load_campaign(config)
     document = run_nightly(config, parse_time(now, campaign, "--now"))
     print_status(document)
@@ -94,6 +97,10 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="In status.json.")] = False,
 ) -> None:
     """Tình hình báo cáo theo lượt chạy mới nhất (hoặc lượt chạy tại --as-of)."""
+    from ttcs import status_doc
+    from ttcs.campaign import load_campaign
+    from ttcs.store import open_store
+
     campaign = load_campaign(config)
     store = open_store(campaign.database)
     run_id = store.latest_run(parse_time(as_of, campaign, "--as-of"))

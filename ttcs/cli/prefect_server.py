@@ -7,11 +7,11 @@ server a coordinator already runs (``PREFECT_API_URL`` in the environment or the
 profile) or starts ``prefect server start`` on a free local port, with its SQLite database in a
 ``PREFECT_HOME`` of our own so run history persists between commands, and stops it afterwards.
 
-Prefect reads its settings once, at import: the settings of the current ``contextvars`` context
-come from a ``SettingsContext`` and, in threads that have none (Prefect's own event-loop and
-worker threads), from a process-global context built at import. Setting ``os.environ`` alone after
-``import prefect`` changes neither, and a flow would still start a temporary server. So we set the
-environment variable, rebuild the global context from it
+Prefect reads its settings at import: a ``SettingsContext`` in the current ``contextvars``
+context or, where there is none (threads that did not copy the context), a process-global one
+built at import. Setting ``os.environ`` after ``import prefect`` changes neither: a flow then still
+starts a temporary server (checked on 3.9.1). So we set the environment variable (for child
+processes), rebuild the global context from it
 (:func:`prefect.context.refresh_global_settings_context`) and enter
 :func:`prefect.settings.temporary_settings`; all three are undone on exit.
 

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import track
 from rich.table import Table
 
 from ttcs import registry
-from ttcs.campaign import load_campaign
+from ttcs.attention import STATUS_VI
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
-from ttcs.form import load_form
-from ttcs.template import guide_texts, render_workbook
+from ttcs.errors import UserError
 from ttcs.text import key
-from ttcs.validate import Verdict, validate_raw
-from ttcs.xlsx import UnreadableWorkbook, read_xlsx
 
-STATUS_VI = {
-    "not_started": "chưa bắt đầu",
-    "in_progress": "đang nhập",
-    "submitted": "đã nộp",
-    "needs_fix": "cần sửa",
-    "unreachable": "không truy cập được",
-    "excluded": "không yêu cầu báo cáo",
-}
+if TYPE_CHECKING:
+    from ttcs.validate import Verdict
 
 
 def workbook_name(unit: registry.Unit) -> str:
@@ -43,6 +34,10 @@ def template(
     config: ConfigOption = None,
 ) -> None:
     """Tạo biểu mẫu .xlsx cho một đơn vị (hoặc mọi đơn vị của tỉnh, vào một thư mục)."""
+    from ttcs.campaign import load_campaign
+    from ttcs.form import load_form
+    from ttcs.template import guide_texts, render_workbook
+
     campaign = load_campaign(config)
     form = load_form(campaign.form)
     texts = guide_texts(campaign)
@@ -67,10 +62,17 @@ def validate(
     config: ConfigOption = None,
 ) -> None:
     """Kiểm tra một tệp báo cáo: thoát 0 nếu không có lỗi, 1 nếu có lỗi, 2 nếu không đọc được."""
+    from ttcs.campaign import load_campaign
+    from ttcs.form import load_form
+    from ttcs.validate import validate_raw
+    from ttcs.xlsx import read_xlsx
+
     try:
+        if unit:
+            registry.unit(unit)  # an unknown --unit is bad input, like an unreadable file
         form = load_form(load_campaign(config).form)
         verdict = validate_raw(form, read_xlsx(file), unit)
-    except (UnreadableWorkbook, registry.UnknownUnit) as exc:
+    except UserError as exc:
         if as_json:
             print_json({"unit": None, "status": None, "error": str(exc)})
         else:
