@@ -29,3 +29,12 @@ def form():
     from ttcs.form import load_form
 
     return load_form(CONFIG / "form.yaml")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session (~18 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prefect.testing.utilities import prefect_test_harness
 
 from tests.conftest import CONFIG, run_ttcs
 from ttcs import registry
@@ -27,12 +26,6 @@ UNITS = [u.code for u in registry.units("44")]
 # Crafted units (Quảng Trị); every other unit has no file and is unreachable.
 ON_TIME, LATE_SUBMIT, BLANK, PARTIAL, BROKEN_RULE, WARNED, CORRUPT, REGRET = UNITS[:8]
 EXCLUDED = "19742"
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _campaign(tmp: Path) -> Path:
@@ -72,7 +65,7 @@ def _by_code(document: dict) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def replay(harness, tmp_path_factory):
+def replay(prefect_harness, tmp_path_factory):
     """Two nights before the deadline, one after, with units changing between them."""
     tmp = tmp_path_factory.mktemp("nightly")
     config = _campaign(tmp)
