@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ttcs.issues import Issue
+
 if TYPE_CHECKING:
     from ttcs.store import Store
 
@@ -25,18 +27,22 @@ FLAG_VI = {
 NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit"}
 
 
-def attention_rows(store: Store, document: dict[str, Any], first_errors: int = 3,
-                   ) -> list[dict[str, str]]:
-    """Units that are late, inconsistent, changed after submitting, unreachable or to fix."""
-    rows = store.unit_runs(document["run_id"])
+def run_issues(store: Store, run_id: int) -> dict[str, list[Issue]]:
+    """Each unit's current issues in a run: unit code -> issues of its verdict."""
+    rows = store.unit_runs(run_id)
     issues = store.verdict_issues(r.verdict_id for r in rows if r.verdict_id)
-    verdict_of = {r.unit: r.verdict_id for r in rows}
+    return {r.unit: issues[r.verdict_id] for r in rows if r.verdict_id}
+
+
+def attention_rows(document: dict[str, Any], issues: dict[str, list[Issue]],
+                   first_errors: int = 3) -> list[dict[str, str]]:
+    """Units that are late, inconsistent, changed after submitting, unreachable or to fix."""
     out = []
     for unit in document["units"]:
         flags = set(unit["flags"])
         if not (flags & NEEDS_ATTENTION or unit["status"] in ("unreachable", "needs_fix")):
             continue
-        errors = [i for i in issues.get(verdict_of.get(unit["code"]) or -1, []) if i.is_error]
+        errors = [i for i in issues.get(unit["code"], []) if i.is_error]
         shown = "; ".join(f"{i.sheet}!{i.cell or ''} {i.message}" for i in errors[:first_errors])
         out.append({
             "Mã": unit["code"],
@@ -65,6 +71,13 @@ def summary_markdown(document: dict[str, Any], attention: list[dict[str, str]]) 
     lines += ["", f"Đã nộp hợp lệ: {totals['reported']}/{totals['expected']}"
               + (f" ({rate:.0%})" if rate is not None else "")
               + f"; đúng hạn: {totals['on_time']}.", ""]
+    figures = [f for f in totals.get("figures", {}).values() if not isinstance(f["value"], list)]
+    if figures:
+        lines += ["## Số liệu chính", "", "| Mục | Chỉ tiêu | Số liệu | Tỷ lệ |",
+                  "| --- | --- | ---: | ---: |"]
+        lines += [f"| {f['outline']} | {f['label']} | {f['value']} | "
+                  f"{'' if f['percent'] is None else str(f['percent']) + '%'} |" for f in figures]
+        lines.append("")
     if attention:
         lines += ["## Đơn vị cần chú ý", "", "| Mã | Đơn vị | Trạng thái | Cờ | Lỗi đầu tiên |",
                   "| --- | --- | --- | --- | --- |"]

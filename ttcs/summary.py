@@ -22,8 +22,12 @@ right, then the title and "(Số liệu tính đến ngày …)"):
   here too, under the outline section named in their block title ("(mục B.I.1.b)"), so the
   appendix tabs hold figures only.
 
-Every value is data: a renderer writes strings as strings (never formulas), so commune text
-beginning with "=", "+", "-" or "@" stays text.
+Every value is data: a renderer writes strings as strings (never formulas; the Sheets writer
+sends RAW values or ``stringValue``), so commune text beginning with "=", "+", "-" or "@" stays
+text. Numbers are ints or floats, percentages are fractions (0.6 shown as 60.0%), timestamps
+are naive local datetimes (the campaign's time zone; a Sheets writer sends them as serial
+numbers with the DATE_TIME pattern). Cells covered by a merge, other than its top-left one,
+hold no value; they are there so borders and fills reach every column.
 """
 
 from __future__ import annotations
@@ -85,6 +89,18 @@ class Style:
     number_format: str | None = None  # Excel / Sheets pattern, e.g. "#,##0", "0.0%"
     font: str = FONT
 
+    @property
+    def number_kind(self) -> Literal["number", "percent", "date", "datetime"] | None:
+        """The Sheets API NumberFormat type that goes with ``number_format``."""
+        pattern = self.number_format
+        if not pattern:
+            return None
+        if "%" in pattern:
+            return "percent"
+        if "hh" in pattern:
+            return "datetime"
+        return "date" if "yyyy" in pattern else "number"
+
 
 STYLES: dict[str, Style] = {
     # title block
@@ -102,7 +118,7 @@ STYLES: dict[str, Style] = {
     "text": Style(wrap=True, border=True, valign="top"),
     "center": Style(align="center", border=True, valign="top"),
     "count": Style(align="right", border=True, valign="top", number_format="#,##0"),
-    "number": Style(align="right", border=True, valign="top", number_format="#,##0.##"),
+    "number": Style(align="right", border=True, valign="top", number_format="#,##0.00"),
     "percent": Style(align="right", border=True, valign="top", number_format="0.0%"),
     "ratio": Style(align="right", border=True, valign="top", number_format="0.00"),
     "date": Style(align="center", border=True, valign="top", number_format="dd/mm/yyyy"),

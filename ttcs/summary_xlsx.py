@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from copy import copy
 from functools import cache
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _text(value: str) -> str:
     return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
 
 
-def _write(sheet: Worksheet, row: int, col: int, cell: SummaryCell) -> None:
+def _write(sheet: Worksheet, row: int, col: int, cell: SummaryCell, styles: dict) -> None:
     target = sheet.cell(row, col)
     value = cell.value
     if value is not None and not isinstance(target, MergedCell):
@@ -61,14 +62,23 @@ def _write(sheet: Worksheet, row: int, col: int, cell: SummaryCell) -> None:
         else:
             target.value = value
     style = cell.style
+    numeric = isinstance(value, (int, float, dt.date)) and not isinstance(value, bool)
+    key = (style, cell.fill, numeric and style.number_format)
+    known = styles.get(key)
+    if known is not None:
+        # Setting font, border... one by one re-hashes every style object (most of the time
+        # of a large workbook); a cell styled like an earlier one takes its style ids instead.
+        target._style = copy(known)
+        return
     target.font = _font(style)
     target.alignment = _alignment(style)
     if style.border:
         target.border = BOX
     if cell.fill:
         target.fill = _fill(cell.fill)
-    if style.number_format and isinstance(value, (int, float, dt.date)):
+    if numeric and style.number_format:
         target.number_format = style.number_format
+    styles[key] = copy(target._style)
 
 
 def _normal_font(book: Workbook) -> None:
@@ -77,12 +87,12 @@ def _normal_font(book: Workbook) -> None:
     book._fonts = type(book._fonts)([font])  # no public API for the default font
     book._named_styles["Normal"].font = font
 
-def _sheet(sheet: Worksheet, tab: SummaryTab) -> None:
+def _sheet(sheet: Worksheet, tab: SummaryTab, styles: dict) -> None:
     for r1, c1, r2, c2 in tab.merges:
         sheet.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for r, cells in enumerate(tab.rows, start=1):
         for c, cell in enumerate(cells, start=1):
-            _write(sheet, r, c, cell)
+            _write(sheet, r, c, cell, styles)
     for c, width in enumerate(tab.widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
     if tab.freeze_rows:
@@ -102,8 +112,9 @@ def write_summary_xlsx(tabs: list[SummaryTab], path: Path) -> Path:
     book = Workbook()
     _normal_font(book)
     book.remove(book.active)
+    styles: dict = {}  # style ids are the workbook's: one cache per workbook
     for tab in tabs:
-        _sheet(book.create_sheet(tab.name), tab)
+        _sheet(book.create_sheet(tab.name), tab, styles)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

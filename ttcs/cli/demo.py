@@ -56,7 +56,8 @@ def demo(
     print_status(document)
     print_figures(document)
     out = folder / "out"
-    console.print(f"\nKết quả: [bold]{out / 'status.json'}[/]")
+    console.print(f"\nKết quả: [bold]{out / 'status.json'}[/], bảng tổng hợp "
+                  f"[bold]{out / 'tong-hop.xlsx'}[/]")
     console.print(f"Xem các lượt chạy trong giao diện Prefect: PREFECT_HOME={DEFAULT_HOME} "
                   ".venv/bin/prefect server start, rồi mở http://127.0.0.1:4200")
     console.print(f"Xem tình hình: .venv/bin/ttcs status --config {folder / 'campaign.yaml'}")
