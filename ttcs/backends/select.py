@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from ttcs.backends import Backend
 from ttcs.backends.local import LocalBackend
 from ttcs.campaign import Campaign
+from ttcs.contacts import read_contacts
 from ttcs.errors import ConfigError
+from ttcs.pacing import RetryPolicy
 
 
-def backend_for(campaign: Campaign) -> Backend:
+def service_account_from_file(campaign: Campaign) -> dict[str, Any]:
+    settings = campaign.backend.gsheets
+    assert settings is not None
+    if settings.credentials_file is None:
+        raise ConfigError(f"{campaign.source}: thiếu khóa 'backend.gsheets.credentials_file' "
+                          "hoặc 'backend.gsheets.credentials_secret_block'")
+    try:
+        return json.loads(settings.credentials_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{settings.credentials_file}: không đọc được khóa tài khoản dịch vụ "
+                          f"({exc})") from None
+
+
+def backend_for(campaign: Campaign,
+                service_account: Mapping[str, Any] | None = None) -> Backend:
+    """The campaign's backend; a gsheets key comes from ``service_account`` or the key file."""
     if campaign.backend.kind == "local" and campaign.backend.local:
         return LocalBackend(campaign.backend.local.folder)
-    raise ConfigError(
-        f"{campaign.source}: backend '{campaign.backend.kind}' chưa được hỗ trợ trong phiên bản "
-        "này; dùng backend: local"
-    )
+    from ttcs.backends.endpoint import mount_endpoint
+    from ttcs.backends.gsheets import GsheetsBackend, Pacing, connect
+
+    settings = campaign.backend.gsheets
+    assert settings is not None
+    pacing = Pacing(settings.reads_per_minute, settings.writes_per_minute,
+                    settings.quota_window_s, settings.request_timeout_s,
+                    RetryPolicy(max_retries=settings.max_retries))
+    mount = mount_endpoint(settings.api_endpoint) if settings.api_endpoint else None
+    client = connect(service_account or service_account_from_file(campaign), pacing, mount)
+    contacts = read_contacts(campaign.contacts, campaign.province_code)
+    sheets = {c.spreadsheet_id: code for code, c in contacts.by_code.items() if c.spreadsheet_id}
+    return GsheetsBackend(client, settings.folder_id, sheets)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Before anything imports Prefect: no usage-data notice, no telemetry from the CLI.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
 import typer
 
 from ttcs.cli.demo import demo

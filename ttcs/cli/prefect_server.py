@@ -166,9 +166,12 @@ def _client_workers(url: str, log_file: Path | None) -> Iterator[None]:
     from prefect.events.worker import EventsWorker
 
     _flush_client_workers(None)  # a worker made earlier may still talk to another API
-    worker = EventsWorker.instance()  # made now, with `url`: the one flows in the block will use
+    try:  # made now, with `url`: the one the flows in the block will use
+        worker: Any = EventsWorker.instance()
+    except Exception:  # Prefect will report it when a flow runs
+        worker = None
     last: list[str] = []  # id of the state carried by the last task-run event sent
-    if log_file is not None and worker.client_type is PrefectEventsClient:
+    if log_file is not None and getattr(worker, "client_type", None) is PrefectEventsClient:
         # `emit_event` sends only through Prefect's own client classes, so the worker's handler
         # is wrapped rather than the client subclassed.
         handle = worker._handle
@@ -220,14 +223,16 @@ def _flush_client_workers(events_worker: Any) -> None:
 
 
 def _wait_recorded(state_url: str, timeout: float) -> bool:
-    """Poll until ``state_url`` exists (True) or time runs out (False)."""
+    """Poll until ``state_url`` exists (True), the server is gone or time runs out (False)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             urllib.request.urlopen(state_url, timeout=5).close()
             return True
-        except (OSError, ValueError):  # 404 (an HTTPError, so an OSError) until it is recorded
+        except urllib.error.HTTPError:  # 404 until it is recorded
             pass
+        except (OSError, ValueError):  # no server to wait for
+            return False
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.1)
