@@ -7,11 +7,13 @@ never one task per unit per step.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
+from prefect.blocks.system import Secret
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -43,11 +45,20 @@ class Run:
                 if u.code not in excluded]
 
 
+def service_account_from_secret(campaign: Campaign) -> dict | None:
+    """The service-account key from a Prefect Secret block (stored as a JSON string, which the
+    API masks; a dict would be returned unmasked), when the campaign names one."""
+    settings = campaign.backend.gsheets
+    if campaign.backend.kind != "gsheets" or not settings or not settings.credentials_secret_block:
+        return None
+    return json.loads(Secret.load(settings.credentials_secret_block).get())
+
+
 @task(name="start-run", cache_policy=NO_CACHE)
 def start_run(config: str | None, now: dt.datetime) -> Run:
     campaign = load_campaign(Path(config) if config else None)
     store = open_store(campaign.database)
-    backend = backend_for(campaign)
+    backend = backend_for(campaign, service_account_from_secret(campaign))
     run_id = store.start_run(now, campaign.province_code, backend.name)
     return Run(campaign, load_form(campaign.form), store, backend, run_id, now)
 

@@ -23,7 +23,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ttcs.backends import FetchError, Raw, Source
-from ttcs.pacing import RetryPolicy, Retryable, SlidingWindowLimiter
+from ttcs.pacing import Retryable, RetryPolicy, SlidingWindowLimiter
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive")
