@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
-from prefect.blocks.system import Secret
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 
 from ttcs import collect, progress, registry
