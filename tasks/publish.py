@@ -10,13 +10,14 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.nightly import Run
 from ttcs.attention import summary_markdown
-from ttcs.publish import publish_outputs
+from ttcs.publish import publish_outputs, publish_summary_sheet
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
 def publish(run: Run, notes: list[str]) -> dict[str, Any]:
     run.store.finish_run(run.run_id, notes)
     published = publish_outputs(run.store, run.campaign, run.run_id)
+    publish_summary_sheet(run.backend, run.campaign, published.tabs)
     create_markdown_artifact(summary_markdown(published.document, published.attention),
                              key="nightly-summary", description="Tóm tắt tình hình báo cáo")
     create_table_artifact(

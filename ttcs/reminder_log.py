@@ -1,0 +1,190 @@
+"""The reminder log: each (unit, stage, channel) is sent at most once.
+
+A send is three steps, each its own transaction: *reserve* the row (the unique constraint on
+``(unit, stage, channel)`` lets exactly one run win, even two runs at the same moment), send,
+then mark the row ``sent`` or ``failed``. A ``failed`` row may be reserved again by a later run
+(a conditional update, so again only one run wins). A row left ``reserved`` means the run stopped
+between reserving and confirming: the message may have gone out, so it is never sent again and
+the coordinator's digest reports it.
+
+The table is defined on :data:`ttcs.store.metadata`, so :func:`ttcs.store.open_store` creates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ttcs.store import Store, UtcDateTime, metadata
+
+if TYPE_CHECKING:
+    from ttcs.remind import Reminder
+
+RESERVED, SENT, FAILED = "reserved", "sent", "failed"
+
+reminder_log = Table(
+    "reminder_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(5), nullable=False),
+    Column("stage", Integer, nullable=False),  # days from the deadline
+    Column("channel", String(16), nullable=False),  # email | apprise
+    Column("status", String(12), nullable=False),  # reserved | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("recipients", Text, nullable=False),  # JSON {"to": [...], "cc": [...]} as shown
+    Column("subject", Text, nullable=False),
+    Column("error", Text),
+    Column("planned_at", UtcDateTime, nullable=False),  # the reminder run's "now"
+    Column("reserved_at", UtcDateTime, nullable=False),  # wall clock
+    Column("finished_at", UtcDateTime),
+    Column("collection_run", Integer),  # the nightly run the message was built from
+    UniqueConstraint("unit", "stage", "channel", name="uq_reminder_once"),
+)
+
+Key = tuple[str, int, str]  # (unit, stage, channel)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the log (or, for dry runs and the demo, one kept in memory)."""
+
+    unit: str
+    stage: int
+    channel: str
+    status: str
+    attempts: int = 1
+    error: str | None = None
+    planned_at: dt.datetime | None = None
+    reserved_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    recipients: dict[str, list[str]] | None = None
+    subject: str = ""
+    id: int | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.unit, self.stage, self.channel)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one planned reminder in this run."""
+
+    reminder: Reminder
+    result: str  # sent | failed | taken (another run reserved it) | unconfirmed
+    error: str | None = None
+
+
+class SendError(Exception):
+    """A message that was not delivered; the text says why (for the log and the digest)."""
+
+
+class ReminderLog:
+    """The log table of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def entries(self) -> dict[Key, Entry]:
+        with self.store.begin() as conn:
+            rows = conn.execute(select(reminder_log).order_by(reminder_log.c.id))
+            return {(r.unit, r.stage, r.channel): _entry(r) for r in rows}
+
+    def reserve(self, reminder: Reminder, planned_at: dt.datetime,
+                collection_run: int | None = None) -> int | None:
+        """Claim the right to send ``reminder``; the row id, or None when another run has it.
+
+        A new key is inserted (the unique constraint decides between concurrent runs); a key
+        whose last attempt failed is taken back by a conditional update. Rows that are sent or
+        reserved are never taken.
+        """
+        values = {
+            "recipients": json.dumps({"to": reminder.to, "cc": reminder.cc}, ensure_ascii=False),
+            "subject": reminder.subject, "error": None, "planned_at": planned_at,
+            "reserved_at": dt.datetime.now(dt.UTC), "finished_at": None,
+            "collection_run": collection_run, "status": RESERVED,
+        }
+        where = (reminder_log.c.unit == reminder.unit, reminder_log.c.stage == reminder.stage,
+                 reminder_log.c.channel == reminder.channel)
+        try:
+            with self.store.begin() as conn:
+                result = conn.execute(insert(reminder_log).values(
+                    unit=reminder.unit, stage=reminder.stage, channel=reminder.channel,
+                    attempts=1, **values))
+                return int(result.inserted_primary_key[0])
+        except IntegrityError:
+            pass  # the key exists: only a failed attempt may be taken again
+        with self.store.begin() as conn:
+            taken = conn.execute(update(reminder_log).where(
+                *where, reminder_log.c.status == FAILED).values(
+                attempts=reminder_log.c.attempts + 1, **values))
+            if taken.rowcount != 1:
+                return None
+            return int(conn.execute(select(reminder_log.c.id).where(*where)).scalar_one())
+
+    def mark_sent(self, row_id: int) -> None:
+        self._finish(row_id, SENT, None)
+
+    def mark_failed(self, row_id: int, error: str) -> None:
+        self._finish(row_id, FAILED, error[:2000])
+
+    def _finish(self, row_id: int, status: str, error: str | None) -> None:
+        with self.store.begin() as conn:
+            conn.execute(update(reminder_log).where(
+                reminder_log.c.id == row_id, reminder_log.c.status == RESERVED).values(
+                status=status, error=error, finished_at=dt.datetime.now(dt.UTC)))
+
+
+def _entry(row: object) -> Entry:
+    return Entry(
+        unit=row.unit, stage=row.stage, channel=row.channel, status=row.status,
+        attempts=row.attempts, error=row.error, planned_at=row.planned_at,
+        reserved_at=row.reserved_at, finished_at=row.finished_at,
+        recipients=json.loads(row.recipients), subject=row.subject, id=row.id)
+
+
+def deliver(log: ReminderLog, reminders: Sequence[Reminder], send: Callable[[Reminder], None],
+            planned_at: dt.datetime, collection_run: int | None = None,
+            ) -> list[Outcome]:
+    """Reserve, send and confirm each reminder; one failure never stops the others.
+
+    ``send`` raises :class:`SendError` (or any other ``Exception``) when the message did not go
+    out: the row is marked failed and a later run retries it. Anything that stops the process
+    between reserving and confirming (``KeyboardInterrupt``, a kill) leaves the row reserved,
+    which is never sent again.
+    """
+    outcomes = []
+    for reminder in reminders:
+        row_id = log.reserve(reminder, planned_at, collection_run)
+        if row_id is None:
+            outcomes.append(Outcome(reminder, "taken"))
+            continue
+        try:
+            send(reminder)
+        except Exception as exc:  # every channel failure is recorded, never raised
+            error = str(exc) if isinstance(exc, SendError) else f"{type(exc).__name__}: {exc}"
+            log.mark_failed(row_id, error)
+            outcomes.append(Outcome(reminder, "failed", error))
+            continue
+        try:
+            log.mark_sent(row_id)
+        except Exception as exc:  # sent, but not confirmed: never resent
+            outcomes.append(Outcome(reminder, "unconfirmed", f"{type(exc).__name__}: {exc}"))
+            continue
+        outcomes.append(Outcome(reminder, "sent"))
+    return outcomes
