@@ -246,9 +246,14 @@ def _show(raw: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def _safely(read: Callable[[], Reading]) -> Reading:
-    """Last-resort guard so that no reader ever raises on unexpected input."""
+def _safely(raw: object, read: Callable[[], Reading]) -> Reading:
+    """Blank cells and error values, the same for every reader; then ``read``, guarded so that
+    no reader ever raises on unexpected input."""
     try:
+        if _is_blank(raw):
+            return _BLANK
+        if is_error_value(raw):
+            return _error(raw)  # type: ignore[arg-type]
         return read()
     except Exception:  # readers must never raise
         return Reading(None, _UNREADABLE, False)
@@ -335,10 +340,6 @@ def _as_decimal(raw: object) -> Decimal | str:
 
 
 def _count(raw: object) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     value = _as_decimal(raw)
     if isinstance(value, str):
         return _bad(_show(raw), value, _COUNT_EXPECTED)
@@ -363,14 +364,10 @@ def _count(raw: object) -> Reading:
 
 def read_count(raw: object) -> Reading:
     """A non-negative whole number (int); see the module docstring for accepted forms."""
-    return _safely(lambda: _count(raw))
+    return _safely(raw, lambda: _count(raw))
 
 
 def _number(raw: object) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     value = _as_decimal(raw)
     if isinstance(value, str):
         return _bad(_show(raw), value, _NUMBER_EXPECTED)
@@ -382,14 +379,10 @@ def _number(raw: object) -> Reading:
 
 def read_number(raw: object) -> Reading:
     """Any real number (float), in Vietnamese formats; see the module docstring."""
-    return _safely(lambda: _number(raw))
+    return _safely(raw, lambda: _number(raw))
 
 
 def _yesno(raw: object) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     if isinstance(raw, bool):
         return _ok(raw)
     if _is_number(raw) and _is_finite(raw) and raw in (0, 1):  # type: ignore[arg-type]
@@ -405,14 +398,10 @@ def _yesno(raw: object) -> Reading:
 
 def read_yesno(raw: object) -> Reading:
     """A bool: :data:`YES_WORDS` / 1 / True, or :data:`NO_WORDS` / 0 / False."""
-    return _safely(lambda: _yesno(raw))
+    return _safely(raw, lambda: _yesno(raw))
 
 
 def _text(raw: object) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     if isinstance(raw, str):
         return _ok(clean(raw))
     if isinstance(raw, bool):
@@ -430,7 +419,7 @@ def _text(raw: object) -> Reading:
 
 def read_text(raw: object) -> Reading:
     """Cleaned text (:func:`ttcs.text.clean`); numbers and dates get a natural text form."""
-    return _safely(lambda: _text(raw))
+    return _safely(raw, lambda: _text(raw))
 
 
 def _make_date(shown: str, year: int, month: int, day: int) -> Reading:
@@ -441,10 +430,6 @@ def _make_date(shown: str, year: int, month: int, day: int) -> Reading:
 
 
 def _date(raw: object) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     shown = _show(raw)
     if isinstance(raw, bool):
         return _bad(shown, f"{_CHECKBOX}, không phải ngày", _DATE_EXPECTED)
@@ -475,7 +460,7 @@ def _date(raw: object) -> Reading:
 
 def read_date(raw: object) -> Reading:
     """A datetime.date from a date cell, a dd/mm/yyyy-like text or a serial day number."""
-    return _safely(lambda: _date(raw))
+    return _safely(raw, lambda: _date(raw))
 
 
 def _choice_expected(choices: Sequence[str], limit: int = 10) -> str:
@@ -487,10 +472,6 @@ def _choice_expected(choices: Sequence[str], limit: int = 10) -> str:
 
 
 def _choice(raw: object, choices: Sequence[str]) -> Reading:
-    if _is_blank(raw):
-        return _BLANK
-    if is_error_value(raw):
-        return _error(raw)  # type: ignore[arg-type]
     text = _text(raw)
     if isinstance(text.value, str):
         folded = fold(text.value)
@@ -507,7 +488,7 @@ def _choice(raw: object, choices: Sequence[str]) -> Reading:
 def read_choice(raw: object, choices: Sequence[str]) -> Reading:
     """One of ``choices``, matched with :func:`ttcs.text.fold` (then, if unique, with
     :func:`ttcs.text.key`, ignoring punctuation and spaces); returns the label as given."""
-    return _safely(lambda: _choice(raw, choices))
+    return _safely(raw, lambda: _choice(raw, choices))
 
 
 READERS: dict[str, Callable[[object], Reading]] = {
