@@ -1,0 +1,121 @@
+"""The commune workbook's layout as Google Sheets API requests: the same tabs, pre-filled
+cells, dropdowns, whole-number rules, protected headers and key columns as the .xlsx template.
+
+Two requests per spreadsheet: one ``batchUpdate`` (tabs, formats, validation, protection,
+merges) and one RAW ``values.batchUpdate`` (titles, codes, names — codes stay text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ttcs.issues import column_letter
+from ttcs.layout import Cell, TabLayout
+
+GREY = {"red": 0.906, "green": 0.902, "blue": 0.902}
+BLUE = {"red": 0.851, "green": 0.882, "blue": 0.949}
+DARK = {"red": 0.749, "green": 0.749, "blue": 0.749}
+FILL = {"key": GREY, "header": BLUE, "na": DARK}
+BOLD_ROLES = {"title", "label", "header"}
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _range(sheet_id: int, cell: Cell) -> dict[str, int]:
+    return {"sheetId": sheet_id, "startRowIndex": cell.row - 1, "endRowIndex": cell.row,
+            "startColumnIndex": cell.col - 1, "endColumnIndex": cell.col}
+
+
+def _format(cell: Cell) -> dict[str, Any]:
+    fmt: dict[str, Any] = {
+        "textFormat": {"fontFamily": "Times New Roman", "bold": cell.role in BOLD_ROLES,
+                       "fontSize": 13 if cell.role == "title" else 11},
+        "verticalAlignment": "TOP",
+        "wrapStrategy": "WRAP" if cell.wrap else "OVERFLOW_CELL",
+    }
+    if cell.role in FILL:
+        fmt["backgroundColor"] = FILL[cell.role]
+    if cell.role == "key":
+        fmt["numberFormat"] = {"type": "TEXT"}  # "00070" never becomes 70
+    return fmt
+
+
+def _validation(cell: Cell) -> dict[str, Any] | None:
+    if cell.validation in ("yesno", "choice"):
+        condition = {"type": "ONE_OF_LIST",
+                     "values": [{"userEnteredValue": choice} for choice in cell.choices]}
+        text = "Chọn một trong: " + ", ".join(cell.choices)
+    elif cell.validation == "count":
+        low = cell.bounds[0] if cell.bounds[0] is not None else 0
+        condition = {"type": "NUMBER_GREATER_THAN_EQ",
+                     "values": [{"userEnteredValue": f"{low:g}"}]}
+        text = f"Nhập số nguyên không nhỏ hơn {low:g}, không ghi kèm đơn vị tính."
+    elif cell.validation == "date":
+        condition = {"type": "DATE_IS_VALID"}
+        text = "Nhập ngày dạng dd/mm/yyyy."
+    else:
+        return None
+    return {"condition": condition, "inputMessage": text, "strict": True, "showCustomUi": True}
+
+
+def sheet_requests(sheet_id: int, layout: TabLayout, editors: Iterable[str],
+                   index: int) -> list[dict[str, Any]]:
+    """Everything but the values for one tab; protected ranges cover every locked cell."""
+    requests: list[dict[str, Any]] = [{"addSheet": {"properties": {
+        "sheetId": sheet_id, "title": layout.name, "index": index,
+        "gridProperties": {"rowCount": layout.last_row + 20, "columnCount": 12,
+                           "frozenRowCount": layout.freeze_rows}}}}]
+    for cell in layout.cells:
+        requests.append({"repeatCell": {"range": _range(sheet_id, cell),
+                                        "cell": {"userEnteredFormat": _format(cell)},
+                                        "fields": "userEnteredFormat"}})
+        rule = _validation(cell)
+        if rule:
+            requests.append({"setDataValidation": {"range": _range(sheet_id, cell),
+                                                   "rule": rule}})
+    # The whole tab is protected for everyone but the service account, except input cells.
+    inputs = [_range(sheet_id, c) for c in layout.cells if c.role == "input"]
+    requests.append({"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": sheet_id}, "unprotectedRanges": inputs,
+        "description": "Tiêu đề, mã và tên đơn vị: không sửa",
+        "editors": {"users": list(editors)}}}})
+    for col, width in layout.widths.items():
+        requests.append({"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": col - 1,
+                      "endIndex": col},
+            "properties": {"pixelSize": int(width * 7 + 10)}, "fields": "pixelSize"}})
+    for r1, c1, r2, c2 in layout.merges:
+        requests.append({"mergeCells": {"mergeType": "MERGE_ALL", "range": {
+            "sheetId": sheet_id, "startRowIndex": r1 - 1, "endRowIndex": r2,
+            "startColumnIndex": c1 - 1, "endColumnIndex": c2}}})
+    return requests
+
+
+def value_data(layout: TabLayout) -> list[dict[str, Any]]:
+    """The pre-filled cells of a tab as RAW value ranges."""
+    return [{"range": f"{_quoted(layout.name)}!{_a1(cell)}", "values": [[cell.value]]}
+            for cell in layout.cells if cell.value is not None]
+
+
+def _a1(cell: Cell) -> str:
+    return f"{column_letter(cell.col)}{cell.row}"
+
+
+def spreadsheet_requests(layouts: list[TabLayout], editors: Iterable[str],
+                         first_sheet_id: int = 0) -> tuple[list[dict[str, Any]],
+                                                           list[dict[str, Any]]]:
+    """(batchUpdate requests, RAW value ranges) that lay a new spreadsheet out.
+
+    The spreadsheet's initial tab (``first_sheet_id``) is deleted once the new tabs exist.
+    """
+    editors = list(editors)
+    requests: list[dict[str, Any]] = []
+    data: list[dict[str, Any]] = []
+    for index, layout in enumerate(layouts):
+        requests += sheet_requests(1000 + index, layout, editors, index)
+        data += value_data(layout)
+    requests.append({"deleteSheet": {"sheetId": first_sheet_id}})
+    return requests, data
