@@ -434,6 +434,8 @@ def open_store(url: str) -> Store:
 
 def _migrate(engine: Engine) -> None:
     """Create the schema, or bring an older one up to :data:`SCHEMA_VERSION`."""
+    import ttcs.reminder_log  # noqa: F401  (defines the reminder log's table on `metadata`)
+
     metadata.create_all(engine)
     with engine.begin() as conn:
         version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))

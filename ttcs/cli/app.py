@@ -11,6 +11,7 @@ import typer
 
 from ttcs.cli.demo import demo
 from ttcs.cli.nightly import nightly, status
+from ttcs.cli.remind import remind
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
 
@@ -26,6 +27,7 @@ app.command("template")(template)
 app.command("validate")(validate)
 app.command("nightly")(nightly)
 app.command("status")(status)
+app.command("remind")(remind)
 app.command("demo")(demo)
 
 

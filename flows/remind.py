@@ -1,0 +1,35 @@
+"""The remind flow: collect if the data is stale → plan → send (at most once) → digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow
+
+from flows.nightly import nightly
+from tasks.remind import load_settings, plan_reminders, send_digest, send_reminders
+
+
+@flow(name="remind", description="Nhắc các đơn vị chưa nộp báo cáo theo từng mốc và gửi bản "
+      "tổng hợp cho cán bộ điều phối.")
+def remind(config: str | None = None, now: dt.datetime | None = None,
+           dry_run: bool = False) -> dict[str, Any]:
+    setup = load_settings(config, now or dt.datetime.now(dt.UTC))
+    summary: dict[str, Any] = {"now": setup.now.isoformat(), "dry_run": dry_run,
+                               "in_window": setup.in_window, "collected": False}
+    if not dry_run and not setup.in_window:
+        return summary | {"reminders": [], "digest": None}
+    if not dry_run and setup.needs_collection:
+        nightly(config, setup.now)
+        summary["collected"] = True
+    plan = plan_reminders(setup)
+    summary |= {"run_id": plan.run_id, "stage": plan.stage,
+                "no_contact": [unit.code for unit in plan.no_contact],
+                "unconfirmed": [list(entry.key) for entry in plan.unconfirmed]}
+    if dry_run:
+        return summary | {"reminders": [r.public() for r in plan.reminders], "digest": None}
+    outcomes = send_reminders(setup, plan)
+    digest = send_digest(setup, plan, outcomes)
+    reminders = [o.reminder.public() | {"result": o.result, "error": o.error} for o in outcomes]
+    return summary | {"reminders": reminders, "digest": digest}
