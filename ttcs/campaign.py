@@ -86,6 +86,8 @@ class GsheetsBackend(Strict):
     writes_per_minute: int = Field(default=60, ge=1)
     request_timeout_s: float = Field(default=60, gt=0)
     max_retries: int = Field(default=5, ge=0)
+    backoff_base_s: float = Field(default=1.0, gt=0)  # Google's: 1, 2, 4 … s plus jitter
+    backoff_cap_s: float = Field(default=32.0, gt=0)
     quota_window_s: float = Field(default=60, gt=0)  # Google's quota window; tests shrink it
     api_endpoint: str | None = None  # an emulator of Google's APIs (tests, benchmarks)
 

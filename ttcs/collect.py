@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ttcs.backends import Backend, FetchError, Source
 from ttcs.form import Form
@@ -40,7 +40,11 @@ class Located:
 
 def plan(sources: Sequence[Source], known: dict[str, SourceState]) -> tuple[list[Source],
                                                                             list[Fetched]]:
-    """Split sources into those to read and those unchanged since their stored snapshot."""
+    """Split sources into those to read and those unchanged since their stored snapshot.
+
+    A source read before keeps the unit it belonged to as a hint, so that a read that fails
+    tonight still says which unit is unreachable.
+    """
     to_read: list[Source] = []
     unchanged: list[Fetched] = []
     for source in sources:
@@ -48,6 +52,8 @@ def plan(sources: Sequence[Source], known: dict[str, SourceState]) -> tuple[list
         if (state and state.snapshot_id and state.unit and source.modified
                 and state.modified == source.modified):
             unchanged.append(Fetched(source, state.unit, state.snapshot_id))
+        elif state and state.unit and not source.unit_hint:
+            to_read.append(replace(source, unit_hint=state.unit))
         else:
             to_read.append(source)
     return to_read, unchanged

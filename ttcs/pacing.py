@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from bisect import insort
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -20,7 +22,12 @@ T = TypeVar("T")
 
 
 class SlidingWindowLimiter:
-    """At most ``limit`` acquisitions in any ``window_s``-second window (thread-safe)."""
+    """At most ``limit`` requests in any ``window_s``-second window (thread-safe).
+
+    A request holds its slot from before it is sent until its answer is back (:meth:`slot`):
+    the server saw it somewhere in between, so the window is counted from the later time and
+    the server's own window can never hold more than ``limit``.
+    """
 
     def __init__(self, limit: int, window_s: float = 60.0,
                  clock: Callable[[], float] = time.monotonic,
@@ -35,7 +42,8 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
         self.waited_s = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        """Wait for a free slot and take it; returns the slot's stamp."""
         while True:
             with self._lock:
                 now = self._clock()
@@ -43,10 +51,25 @@ class SlidingWindowLimiter:
                     self._stamps.popleft()
                 if len(self._stamps) < self.limit:
                     self._stamps.append(now)
-                    return
+                    return now
                 wait = self.window_s - (now - self._stamps[0])
             self.waited_s += wait
             self._sleep(wait)
+
+    def finish(self, stamp: float) -> None:
+        """Move a slot's stamp to now: the request is answered, the server has counted it."""
+        with self._lock:
+            with suppress(ValueError):
+                self._stamps.remove(stamp)
+            insort(self._stamps, self._clock())
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        stamp = self.acquire()
+        try:
+            yield
+        finally:
+            self.finish(stamp)
 
 
 class Retryable(Exception):

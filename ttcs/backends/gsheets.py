@@ -73,9 +73,10 @@ class PacedHTTPClient(HTTPClient):
         limiter = self.pacing.reads if method.lower() == "get" else self.pacing.writes
 
         def attempt() -> requests.Response:
-            limiter.acquire()
             try:
-                return super(PacedHTTPClient, self).request(method, endpoint, *args, **kwargs)
+                with limiter.slot():
+                    return super(PacedHTTPClient, self).request(method, endpoint, *args,
+                                                                **kwargs)
             except APIError as exc:
                 if exc.code in RETRY_STATUS:
                     raise Retryable(str(exc), _retry_after(exc.response)) from exc

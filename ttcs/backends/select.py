@@ -39,7 +39,9 @@ def backend_for(campaign: Campaign,
     assert settings is not None
     pacing = Pacing(settings.reads_per_minute, settings.writes_per_minute,
                     settings.quota_window_s, settings.request_timeout_s,
-                    RetryPolicy(max_retries=settings.max_retries))
+                    RetryPolicy(max_retries=settings.max_retries, base_s=settings.backoff_base_s,
+                                cap_s=settings.backoff_cap_s,
+                                jitter_s=min(1.0, settings.backoff_base_s)))
     mount = mount_endpoint(settings.api_endpoint) if settings.api_endpoint else None
     client = connect(service_account or service_account_from_file(campaign), pacing, mount)
     contacts = read_contacts(campaign.contacts, campaign.province_code)
