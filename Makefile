@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-nightly clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Benchmarks print figures; they are not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python bench/sheets.py
+
+bench-nightly: $(STAMP)
+	$(BIN)/python bench/nightly_country.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,8 +8,9 @@ a commune that inserts rows or moves columns still parses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ttcs.form import (
     Form,
@@ -184,3 +185,21 @@ def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
                    wrap=True)
         layout.add(row, 3, None, "input", wrap=True, ref=("sections", section.id, "answer"))
     return row + 1
+
+
+def workbook_values(layouts: list[TabLayout], answers: Mapping[Ref, Any] | None = None,
+                    ) -> dict[str, list[list[Any]]]:
+    """The workbook's cells as tab -> rows of values (the raw shape every backend returns):
+    pre-filled cells plus ``answers``, without rendering a file."""
+    raw: dict[str, list[list[Any]]] = {}
+    for layout in layouts:
+        rows: list[list[Any]] = [[] for _ in range(layout.last_row)]
+        for cell in layout.cells:
+            value = answers.get(cell.ref) if answers and cell.ref else cell.value
+            if value is None:
+                continue
+            row = rows[cell.row - 1]
+            row.extend([None] * (cell.col - len(row)))
+            row[cell.col - 1] = value
+        raw[layout.name] = rows
+    return raw

@@ -65,20 +65,33 @@ def _format(cell: SummaryCell) -> dict[str, Any]:
     return fmt
 
 
+def _runs(cells: list[SummaryCell]) -> tuple[tuple[int, int, tuple], ...]:
+    """A row's runs of equally formatted cells: (first column, length, format key)."""
+    runs, col = [], 0
+    for fmt_key, run in groupby(cells, key=lambda c: (c.role, c.fill, c.bold)):
+        length = len(list(run))
+        runs.append((col, length, fmt_key))
+        col += length
+    return tuple(runs)
+
+
 def _format_requests(sheet_id: int, tab: SummaryTab) -> list[dict[str, Any]]:
-    """repeatCell over runs of equally formatted cells in each row, then widths and merges."""
+    """repeatCell over blocks of equally formatted cells — consecutive rows formatted alike
+    share one request per run, so a tab of thousands of rows is a few hundred requests —
+    then widths and merges."""
     requests: list[dict[str, Any]] = []
-    for r, cells in enumerate(tab.rows):
-        col = 0
-        for fmt_key, run in groupby(cells, key=lambda c: (c.role, c.fill, c.bold)):
-            length = len(list(run))
-            sample = SummaryCell(role=fmt_key[0], fill=fmt_key[1], bold=fmt_key[2])
+    first = 0
+    for runs, rows in groupby(tab.rows, key=_runs):
+        count = len(list(rows))
+        for col, length, (role, fill, bold) in runs:
             requests.append({"repeatCell": {
-                "range": {"sheetId": sheet_id, "startRowIndex": r, "endRowIndex": r + 1,
+                "range": {"sheetId": sheet_id, "startRowIndex": first,
+                          "endRowIndex": first + count,
                           "startColumnIndex": col, "endColumnIndex": col + length},
-                "cell": {"userEnteredFormat": _format(sample)},
+                "cell": {"userEnteredFormat": _format(SummaryCell(role=role, fill=fill,
+                                                                  bold=bold))},
                 "fields": "userEnteredFormat"}})
-            col += length
+        first += count
     for c, width in enumerate(tab.widths):
         requests.append({"updateDimensionProperties": {
             "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c,

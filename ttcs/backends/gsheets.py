@@ -81,6 +81,11 @@ class PacedHTTPClient(HTTPClient):
                 if exc.code in RETRY_STATUS:
                     raise Retryable(str(exc), _retry_after(exc.response)) from exc
                 raise
+            except requests.ReadTimeout as exc:
+                # A write that timed out may have been applied: only reads are repeated.
+                if method.lower() != "get":
+                    raise
+                raise Retryable(f"{type(exc).__name__}: {exc}") from exc
             except (requests.Timeout, requests.ConnectionError) as exc:
                 raise Retryable(f"{type(exc).__name__}: {exc}") from exc
 
