@@ -1,4 +1,5 @@
-"""The nightly flow: load config → list units → fetch → store → validate → classify → publish."""
+"""The nightly flow: load config → list units → fetch → store → validate → classify → write
+each commune's feedback tab (Google Sheets) → publish."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Any
 
 from prefect import flow
 
-from tasks.nightly import fetch_all, judge_and_classify, list_sources, start_run
+from tasks.nightly import (
+    fetch_all,
+    judge_and_classify,
+    list_sources,
+    start_run,
+    write_feedback,
+)
 from tasks.publish import publish
 from ttcs.collect import locate
 
@@ -18,5 +25,6 @@ def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[s
     to_read, unchanged = list_sources(run)
     fetched = fetch_all(run, to_read)
     located, notes = locate(run.expected, unchanged + fetched, run.backend.describe_missing())
-    judge_and_classify(run, located)
-    return publish(run, notes)
+    rows = judge_and_classify(run, located)
+    written = write_feedback(run, located, rows)
+    return publish(run, notes + written.notes())

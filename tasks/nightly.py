@@ -17,9 +17,10 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 
-from ttcs import collect, progress, registry
+from ttcs import collect, feedback, progress, registry
 from ttcs.assess import classify_run, judge
 from ttcs.backends import Backend, Source
+from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.backends.select import backend_for
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.collect import Fetched, Located
@@ -51,7 +52,9 @@ def service_account_from_secret(campaign: Campaign) -> dict | None:
     settings = campaign.backend.gsheets
     if campaign.backend.kind != "gsheets" or not settings or not settings.credentials_secret_block:
         return None
-    return json.loads(Secret.load(settings.credentials_secret_block).get())
+    value = Secret.load(settings.credentials_secret_block).get()
+    # Secret.get() hands back a JSON string already parsed.
+    return value if isinstance(value, dict) else json.loads(value)
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
@@ -93,3 +96,17 @@ def judge_and_classify(run: Run, located: dict[str, Located]) -> list[UnitRun]:
     verdicts = judge(run.store, run.form, located.values())
     return classify_run(run.store, run.run_id, run.as_of, run.campaign.deadline,
                         list(located.values()), verdicts, run.campaign.excluded_units)
+
+
+@task(name="write-feedback", cache_policy=NO_CACHE, timeout_seconds=3600)
+def write_feedback(run: Run, located: dict[str, Located], rows: list[UnitRun],
+                   ) -> feedback.Report:
+    """The "Kết quả kiểm tra" tab of each commune spreadsheet whose issues changed (gsheets
+    campaigns only). Never fails the run: what could not be written is noted and tried again
+    the next night."""
+    settings = run.campaign.backend.gsheets
+    if not isinstance(run.backend, GsheetsBackend) or not settings or not settings.feedback_tab:
+        return feedback.Report()
+    return feedback.write_feedback(run.store, run.backend.client, run.campaign,
+                                   run.backend.account,
+                                   run.run_id, run.as_of, rows, located, run.backend.tab_ids)

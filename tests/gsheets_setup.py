@@ -91,6 +91,17 @@ def seed_province(fake: FakeGoogle, tmp: Path, code: str, **pacing: Any) -> Prov
     return Province(code, local, google, folder_id, summary_id, sheets)
 
 
+READ_KINDS = ("sheets.get", "values.get", "values.batchGet")
+FEEDBACK_KINDS = ("drive.files.get", "sheets.batchUpdate")
+
+
 def commune_reads(fake: FakeGoogle, province: Province) -> int:
-    """Requests made on commune spreadsheets (every kind, metadata included)."""
-    return sum(sum(fake.counts(sheet_id).values()) for sheet_id in province.sheets.values())
+    """Read requests made on commune spreadsheets (metadata included), the feedback apart."""
+    return sum(n for sheet_id in province.sheets.values()
+               for kind, n in fake.counts(sheet_id).items() if kind in READ_KINDS)
+
+
+def feedback_requests(fake: FakeGoogle, province: Province) -> int:
+    """Requests of the feedback tab: the time checks before and after, and the write."""
+    return sum(n for sheet_id in province.sheets.values()
+               for kind, n in fake.counts(sheet_id).items() if kind in FEEDBACK_KINDS)

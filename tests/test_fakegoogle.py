@@ -642,3 +642,82 @@ def test_clients_point_at_the_fake_without_monkeypatching(fake, sheet_id):
     assert fake.url.startswith("http://127.0.0.1:")
     direct = requests.get(f"{fake.url}/sheets.googleapis.com/v4/spreadsheets/{sheet_id}")
     assert direct.status_code == 401  # the loopback URL form used by endpoint overrides
+
+
+# ---------------------------------------------------------------- what provisioning relies on
+
+
+def test_a_person_s_cached_oauth_token_is_refreshed(fake, sheet_id):
+    from google.auth.transport.requests import Request
+    from google.oauth2.credentials import Credentials as UserCredentials
+
+    info = fake.authorized_user_info("coordinator@example.com", expired=True)
+    creds = UserCredentials.from_authorized_user_info(info, list(SCOPES))
+    assert not creds.valid
+    creds.refresh(Request(session=fake.session()))
+    assert creds.valid and creds.token != info["token"]
+    client = fake.gspread_client(creds)
+    assert client.open_by_key(sheet_id).title == "Xã Ba Đình"
+    assert fake.requests()[-1].user == "coordinator@example.com"
+    wrong = UserCredentials.from_authorized_user_info(info | {"client_secret": "x"},
+                                                      list(SCOPES))
+    with pytest.raises(RefreshError, match="invalid_client"):
+        wrong.refresh(Request(session=fake.session()))
+    revoked = UserCredentials.from_authorized_user_info(info | {"refresh_token": "1//nope"},
+                                                        list(SCOPES))
+    with pytest.raises(RefreshError, match="invalid_grant"):
+        revoked.refresh(Request(session=fake.session()))
+
+
+def test_about_names_the_caller(fake):
+    session = raw_session(fake, "coordinator@example.com")
+    about = session.get("https://www.googleapis.com/drive/v3/about",
+                        params={"fields": "user(emailAddress)"})
+    assert about.json() == {"user": {"emailAddress": "coordinator@example.com"}}
+    assert session.get("https://www.googleapis.com/drive/v3/about").status_code == 400
+
+
+def test_shared_drive_items_list_no_permissions_and_the_drive_lists_its_members(fake):
+    drive = fake.add_shared_drive("Sở", {DEFAULT_SERVICE_ACCOUNT: "contentManager",
+                                         "boss@example.com": "manager"})
+    folder = fake.add_folder("TTCS", parents=[drive])
+    session = raw_session(fake)
+    created = session.post(DRIVE_FILES, params={"supportsAllDrives": "true", "fields": "*"},
+                           json={"name": "X", "mimeType": SHEET_MIME, "parents": [folder]})
+    assert created.status_code == 200, created.text
+    assert "permissions" not in created.json() and created.json()["driveId"] == drive
+    file_id = created.json()["id"]
+    perms = f"{DRIVE_FILES}/{file_id}/permissions"
+    shared = session.post(perms, params={"supportsAllDrives": "true",
+                                         "sendNotificationEmail": "false"},
+                          json={"type": "user", "role": "writer",
+                                "emailAddress": "xa@example.com"})
+    assert shared.status_code == 200
+    session.post(perms, params={"supportsAllDrives": "true"},
+                 json={"type": "user", "role": "reader", "emailAddress": "told@example.com"})
+    assert fake.notifications == [(file_id, "told@example.com", "reader")]
+    listed = session.get(perms, params={"supportsAllDrives": "true", "fields": "*"}
+                         ).json()["permissions"]
+    assert {p["emailAddress"]: p["role"] for p in listed} == {
+        "xa@example.com": "writer", "told@example.com": "reader"}
+    members = session.get(f"{DRIVE_FILES}/{drive}/permissions",
+                          params={"supportsAllDrives": "true",
+                                  "fields": "permissions(emailAddress,role)"}).json()
+    assert members == {"permissions": [
+        {"emailAddress": DEFAULT_SERVICE_ACCOUNT, "role": "fileOrganizer"},
+        {"emailAddress": "boss@example.com", "role": "organizer"}]}
+    assert session.get(f"{DRIVE_FILES}/{drive}/permissions").status_code == 404
+
+
+def test_batch_update_can_return_the_spreadsheet_as_it_is_after(fake, gc, sheet_id):
+    answer = gc.http_client.request(
+        "post", f"{SHEETS}/{sheet_id}:batchUpdate",
+        params={"fields": "updatedSpreadsheet(sheets(properties(sheetId,title),"
+                          "data(rowData(values(effectiveValue)))))"},
+        json={"requests": [{"addSheet": {"properties": {"title": "Mới", "sheetId": 77}}}],
+              "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}).json()
+    assert set(answer) == {"updatedSpreadsheet"}
+    sheets = answer["updatedSpreadsheet"]["sheets"]
+    assert [s["properties"] for s in sheets][-1] == {"sheetId": 77, "title": "Mới"}
+    first = sheets[0]["data"][0]["rowData"][0]["values"][0]
+    assert first == {"effectiveValue": {"stringValue": "Mã xã"}}

@@ -7,7 +7,12 @@ import datetime as dt
 
 import pytest
 
-from tests.gsheets_setup import FORMULA_TEXT, TZ, commune_reads, seed_province
+from tests.gsheets_setup import (
+    FORMULA_TEXT,
+    TZ,
+    commune_reads,
+    seed_province,
+)
 from ttcs.fakegoogle import FakeGoogle
 from ttcs.store import open_store
 from ttcs.summary import TAB_ASSESSMENTS
@@ -53,7 +58,7 @@ def test_same_statuses_and_totals_as_the_local_backend(province, fake) -> None:
     assert statuses == {"not_started", "needs_fix", "submitted"}
     # A full refresh: one read per commune spreadsheet (renamed tab included), one listing page.
     assert commune_reads(fake, province) == len(province.sheets)
-    assert all(fake.counts(s) == {"sheets.get": 1} for s in province.sheets.values())
+    assert all(fake.counts(s)["sheets.get"] == 1 for s in province.sheets.values())
     assert fake.counts()["drive.files.list"] == 1
 
 
@@ -112,7 +117,8 @@ def test_faults_leave_every_unit_read_or_unreachable_and_lose_nothing(
 
 
 def test_steady_quota_with_pacing_provokes_no_429(prefect_harness, fake, tmp_path) -> None:
-    paced = seed_province(fake, tmp_path, PROVINCE, reads_per_minute=10, quota_window_s=1.0)
+    paced = seed_province(fake, tmp_path, PROVINCE, reads_per_minute=10, writes_per_minute=10,
+                          quota_window_s=1.0)
     fake.set_quota(read=10, write=10, window_s=1.0)
     fake.reset_counts()
     try:
@@ -123,3 +129,24 @@ def test_steady_quota_with_pacing_provokes_no_429(prefect_harness, fake, tmp_pat
     assert commune_reads(fake, paced) == len(paced.sheets)
     assert {u["status"] for u in document["units"]} != {"unreachable"}
 
+
+
+def test_key_from_a_prefect_secret_block(prefect_harness, fake, tmp_path) -> None:
+    """The service-account key stored as a JSON *string* Secret (masked by the API)."""
+    import json
+
+    import yaml
+    from prefect.blocks.system import Secret
+
+    seeded = seed_province(fake, tmp_path, PROVINCE)
+    Secret(value=json.dumps(fake.service_account_info())).save("ttcs-google-key",
+                                                               overwrite=True)
+    config = yaml.safe_load(seeded.google.read_text(encoding="utf-8"))
+    del config["backend"]["gsheets"]["credentials_file"]
+    config["backend"]["gsheets"]["credentials_secret_block"] = "ttcs-google-key"
+    seeded.google.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    fake.reset_counts()
+    document = _night(seeded.google)
+    assert commune_reads(fake, seeded) == len(seeded.sheets)
+    assert fake.counts()["token"] >= 1
+    assert {u["status"] for u in document["units"]} == {"not_started", "needs_fix", "submitted"}

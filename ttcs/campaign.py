@@ -77,6 +77,23 @@ class LocalBackend(Strict):
     folder: RelPath
 
 
+class Provision(Strict):
+    """How `ttcs provision` gets each unit a spreadsheet (README "Google Sheets")."""
+
+    # shared_drive: the service account creates them in a Shared Drive folder;
+    # oauth: the coordinator's own account creates them (installed-app login, token cached);
+    # adopt: communes copy the template link and share their copy with the service account.
+    mode: Literal["shared_drive", "oauth", "adopt"] = "shared_drive"
+    folder_id: str | None = None  # where sheets are created/looked for; default backend's
+    oauth_client_file: RelPath | None = None  # client_secret.json of an installed app
+    oauth_token_file: RelPath | None = None  # default ~/.ttcs/google-oauth-token.json
+    template_url: str | None = None  # the template communes copy (adopt mode)
+
+    @property
+    def token_file(self) -> Path:
+        return self.oauth_token_file or Path.home() / ".ttcs" / "google-oauth-token.json"
+
+
 class GsheetsBackend(Strict):
     credentials_file: RelPath | None = None
     credentials_secret_block: str | None = None
@@ -84,12 +101,15 @@ class GsheetsBackend(Strict):
     summary_spreadsheet_id: str | None = None
     reads_per_minute: int = Field(default=60, ge=1)
     writes_per_minute: int = Field(default=60, ge=1)
+    drive_requests_per_minute: int = Field(default=600, ge=1)  # Drive's own quota is 12,000
     request_timeout_s: float = Field(default=60, gt=0)
     max_retries: int = Field(default=5, ge=0)
     backoff_base_s: float = Field(default=1.0, gt=0)  # Google's: 1, 2, 4 … s plus jitter
     backoff_cap_s: float = Field(default=32.0, gt=0)
     quota_window_s: float = Field(default=60, gt=0)  # Google's quota window; tests shrink it
     api_endpoint: str | None = None  # an emulator of Google's APIs (tests, benchmarks)
+    feedback_tab: bool = True  # write each unit's issues into a tab of its own spreadsheet
+    provision: Provision = Provision()
 
 
 class Backend(Strict):

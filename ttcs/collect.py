@@ -43,15 +43,18 @@ def plan(sources: Sequence[Source], known: dict[str, SourceState]) -> tuple[list
     """Split sources into those to read and those unchanged since their stored snapshot.
 
     A source read before keeps the unit it belonged to as a hint, so that a read that fails
-    tonight still says which unit is unreachable.
+    tonight still says which unit is unreachable. A sheet whose only change since then is our
+    own feedback tab (its time is the one recorded right after our write) is unchanged, and
+    keeps the time of the commune's last change: our write is never the commune's.
     """
     to_read: list[Source] = []
     unchanged: list[Fetched] = []
     for source in sources:
         state = known.get(source.locator)
         if (state and state.snapshot_id and state.unit and source.modified
-                and state.modified == source.modified):
-            unchanged.append(Fetched(source, state.unit, state.snapshot_id))
+                and source.modified in (state.modified, state.feedback_modified)):
+            unchanged.append(Fetched(replace(source, modified=state.modified), state.unit,
+                                     state.snapshot_id))
         elif state and state.unit and not source.unit_hint:
             to_read.append(replace(source, unit_hint=state.unit))
         else:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,3 +142,68 @@ def write_template(path: Path, units: list[registry.Unit], existing: Contacts | 
                 ]
             )
     return len(units)
+
+
+def sheet_url(spreadsheet: str) -> str:
+    """The Google Sheets URL of a spreadsheet id (or of the id inside a URL)."""
+    return f"https://docs.google.com/spreadsheets/d/{spreadsheet_id(spreadsheet)}/edit"
+
+
+def record_spreadsheets(path: Path, sheets: Mapping[str, str], names: Mapping[str, str]) -> int:
+    """Write each unit's spreadsheet URL (``sheets``: code -> id) into the contacts CSV.
+
+    Every other column, row and value is kept, and the file's delimiter; the spreadsheet
+    column is added when missing, and a row (code, name) for a unit without one. Written as
+    UTF-8 with BOM through a temporary file, so a crash never leaves half a file. Returns how
+    many cells changed.
+    """
+    if not sheets:
+        return 0
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: không đọc được tệp danh bạ ({exc})") from None
+    delimiter = _dialect(text)
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter)) if text else []
+    if not rows:
+        rows = [list(COLUMNS.values())]
+    header = rows[0]
+    columns = [_HEADER_KEYS.get(key(cell)) for cell in header]
+    if "code" not in columns:
+        raise ConfigError(f"{path}: thiếu cột '{COLUMNS['code']}' ở dòng tiêu đề")
+    if "spreadsheet" not in columns:
+        header.append(COLUMNS["spreadsheet"])
+        columns.append("spreadsheet")
+    code_at, sheet_at = columns.index("code"), columns.index("spreadsheet")
+    name_at = columns.index("name") if "name" in columns else None
+    width = len(header)
+    todo = {code: sheet_url(value) for code, value in sheets.items()}
+    changed = 0
+    for row in rows[1:]:
+        try:
+            code = registry.normalise_code(clean(row[code_at])) if len(row) > code_at else ""
+        except ValueError:
+            continue
+        if code in todo:
+            row.extend([""] * (width - len(row)))
+            url = todo.pop(code)
+            if row[sheet_at] != url:
+                row[sheet_at] = url
+                changed += 1
+    for code, url in sorted(todo.items()):
+        row = [""] * width
+        row[code_at] = code
+        if name_at is not None:
+            row[name_at] = names.get(code, "")
+        row[sheet_at] = url
+        rows.append(row)
+        changed += 1
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out, delimiter=delimiter).writerows(rows)
+        os.replace(temporary, path)
+    return changed

@@ -56,6 +56,20 @@ class SlidingWindowLimiter:
             self.waited_s += wait
             self._sleep(wait)
 
+    def wait_free(self) -> None:
+        """Wait until a slot is free, without taking it: the next :meth:`acquire` by this
+        thread then goes through at once (when no other thread takes the slot meanwhile)."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._stamps and now - self._stamps[0] >= self.window_s:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    return
+                wait = self.window_s - (now - self._stamps[0])
+            self.waited_s += wait
+            self._sleep(wait)
+
     def finish(self, stamp: float) -> None:
         """Move a slot's stamp to now: the request is answered, the server has counted it."""
         with self._lock:

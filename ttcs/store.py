@@ -100,6 +100,21 @@ sources = Table(
     Column("snapshot_id", ForeignKey("snapshots.id")),
 )
 
+# The feedback tab we last wrote into each commune spreadsheet: what it said (a digest of the
+# status, flags and issues), the sheet's modification time right after our write when the
+# write was verified to be the last change (the next listing then shows an unchanged sheet),
+# and the spreadsheet's tabs (title -> sheetId) for links to cells.
+feedback = Table(
+    "feedback", metadata,
+    Column("locator", Text, primary_key=True),
+    Column("unit", String(5)),
+    Column("digest", String(64)),
+    Column("modified", UtcDateTime),  # after our write; None when it could not be verified
+    Column("written_at", UtcDateTime),
+    Column("run_id", ForeignKey("runs.id")),
+    Column("tabs", Text),  # JSON {title: sheetId}
+)
+
 verdicts = Table(
     "verdicts", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -193,6 +208,16 @@ class SourceState:
     modified: dt.datetime | None
     unit: str | None
     snapshot_id: int | None
+    feedback_modified: dt.datetime | None = None  # the sheet's time right after our feedback
+
+
+@dataclass(frozen=True)
+class FeedbackState:
+    locator: str
+    unit: str | None
+    digest: str | None
+    modified: dt.datetime | None
+    tabs: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -255,9 +280,40 @@ class Store:
 
     # -- sources and snapshots ---------------------------------------------------------------
     def sources(self) -> dict[str, SourceState]:
+        query = select(sources, feedback.c.modified.label("feedback_modified")).outerjoin(
+            feedback, feedback.c.locator == sources.c.locator)
         with self.begin() as conn:
-            return {r.locator: SourceState(r.locator, r.modified, r.unit, r.snapshot_id)
-                    for r in conn.execute(select(sources))}
+            return {r.locator: SourceState(r.locator, r.modified, r.unit, r.snapshot_id,
+                                           r.feedback_modified)
+                    for r in conn.execute(query)}
+
+    def snapshot_sources(self, snapshot_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """Snapshot id -> (locator, content hash)."""
+        ids = list(snapshot_ids)
+        out: dict[int, tuple[str, str]] = {}
+        with self.begin() as conn:
+            for start in range(0, len(ids), 500):
+                query = select(snapshots.c.id, snapshots.c.locator, snapshots.c.content_hash
+                               ).where(snapshots.c.id.in_(ids[start:start + 500]))
+                out.update({r.id: (r.locator, r.content_hash) for r in conn.execute(query)})
+        return out
+
+    # -- feedback written into commune sheets --------------------------------------------------
+    def feedback_states(self) -> dict[str, FeedbackState]:
+        with self.begin() as conn:
+            return {r.locator: FeedbackState(r.locator, r.unit, r.digest, r.modified,
+                                             json.loads(r.tabs or "{}"))
+                    for r in conn.execute(select(feedback))}
+
+    def put_feedback(self, locator: str, **values: Any) -> None:
+        """Insert or update a spreadsheet's feedback record (``tabs`` as a dict)."""
+        if "tabs" in values:
+            values["tabs"] = json.dumps(values["tabs"], ensure_ascii=False, sort_keys=True)
+        with self.begin() as conn:
+            done = conn.execute(update(feedback).where(feedback.c.locator == locator)
+                                .values(**values))
+            if done.rowcount == 0:
+                conn.execute(insert(feedback).values(locator=locator, **values))
 
     def put_snapshot(self, conn: Connection, run_id: int, unit: str | None, locator: str,
                      modified: dt.datetime | None, raw: Any) -> int:

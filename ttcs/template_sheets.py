@@ -1,13 +1,16 @@
 """The commune workbook's layout as Google Sheets API requests: the same tabs, pre-filled
 cells, dropdowns, whole-number rules, protected headers and key columns as the .xlsx template.
 
-Two requests per spreadsheet: one ``batchUpdate`` (tabs, formats, validation, protection,
-merges) and one RAW ``values.batchUpdate`` (titles, codes, names — codes stay text).
+Either two requests per spreadsheet — one ``batchUpdate`` (tabs, formats, validation,
+protection, merges) and one RAW ``values.batchUpdate`` (titles, codes, names: codes stay text)
+— or, for provisioning, everything in one ``batchUpdate`` (:func:`layout_requests`, the values
+as ``updateCells`` string values, which are never parsed), applied atomically: a spreadsheet
+either has the whole layout or none of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ttcs.issues import column_letter
@@ -119,3 +122,30 @@ def spreadsheet_requests(layouts: list[TabLayout], editors: Iterable[str],
         data += value_data(layout)
     requests.append({"deleteSheet": {"sheetId": first_sheet_id}})
     return requests, data
+
+
+def _extended(value: str | int | float) -> dict[str, Any]:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return {"stringValue": str(value)}
+    return {"numberValue": value}
+
+
+def value_requests(sheet_id: int, layout: TabLayout) -> list[dict[str, Any]]:
+    """The pre-filled cells of a tab as ``updateCells`` (a literal string is never a formula)."""
+    return [{"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": cell.row - 1, "columnIndex": cell.col - 1},
+        "rows": [{"values": [{"userEnteredValue": _extended(cell.value)}]}],
+        "fields": "userEnteredValue"}} for cell in layout.cells if cell.value is not None]
+
+
+def layout_requests(layouts: list[TabLayout], editors: Iterable[str],
+                    delete_ids: Sequence[int] = (0,)) -> list[dict[str, Any]]:
+    """One ``batchUpdate`` that lays a spreadsheet out: the tabs with their values, formats,
+    validation and protection, then the spreadsheet's previous tabs (``delete_ids``) deleted."""
+    editors = list(editors)
+    requests: list[dict[str, Any]] = []
+    for index, layout in enumerate(layouts):
+        requests += sheet_requests(1000 + index, layout, editors, index)
+        requests += value_requests(1000 + index, layout)
+    requests += [{"deleteSheet": {"sheetId": sheet_id}} for sheet_id in delete_ids]
+    return requests

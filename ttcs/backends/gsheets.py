@@ -17,6 +17,7 @@ from typing import Any
 
 import gspread
 import requests
+from google.auth.credentials import Credentials as AnyCredentials
 from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2.service_account import Credentials
 from gspread.exceptions import APIError
@@ -27,15 +28,19 @@ from ttcs.pacing import Retryable, RetryPolicy, SlidingWindowLimiter
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive")
+DRIVE_API = "https://www.googleapis.com/drive/"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SHEET_MIME = "application/vnd.google-apps.spreadsheet"
-# Every tab's title and every cell's value (and the formula behind it), nothing else.
-GRID_FIELDS = ("sheets(properties(title,index),data(rowData(values("
+# Every tab's id and title and every cell's value (and the formula behind it), nothing else.
+GRID_FIELDS = ("sheets(properties(sheetId,title,index),data(rowData(values("
                "effectiveValue,userEnteredValue))))")
 ERROR_TEXT = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!",
               "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
               "ERROR": "#ERROR!", "LOADING": "#GETTING_DATA"}
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+# Drive answers some rate limits with 403 and these reasons; every other 403 (no permission,
+# storageQuotaExceeded: a service account has no Drive storage) is final and never retried.
+RETRY_403_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 @dataclass
@@ -47,10 +52,14 @@ class Pacing:
     window_s: float = 60.0
     timeout_s: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Drive has its own, much larger quota (12,000 requests a minute per user): its requests
+    # never take a Sheets slot.
+    drive_per_window: int = 600
 
     def __post_init__(self) -> None:
         self.reads = SlidingWindowLimiter(self.reads_per_window, self.window_s)
         self.writes = SlidingWindowLimiter(self.writes_per_window, self.window_s)
+        self.drive = SlidingWindowLimiter(self.drive_per_window, self.window_s)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -70,7 +79,10 @@ class PacedHTTPClient(HTTPClient):
         self.set_timeout(pacing.timeout_s)
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
-        limiter = self.pacing.reads if method.lower() == "get" else self.pacing.writes
+        if endpoint.startswith(DRIVE_API):
+            limiter = self.pacing.drive
+        else:
+            limiter = self.pacing.reads if method.lower() == "get" else self.pacing.writes
 
         def attempt() -> requests.Response:
             try:
@@ -78,7 +90,8 @@ class PacedHTTPClient(HTTPClient):
                     return super(PacedHTTPClient, self).request(method, endpoint, *args,
                                                                 **kwargs)
             except APIError as exc:
-                if exc.code in RETRY_STATUS:
+                if exc.code in RETRY_STATUS or (exc.code == 403 and error_reason(exc)
+                                                in RETRY_403_REASONS):
                     raise Retryable(str(exc), _retry_after(exc.response)) from exc
                 raise
             except requests.ReadTimeout as exc:
@@ -92,11 +105,25 @@ class PacedHTTPClient(HTTPClient):
         return self.pacing.retry.call(attempt)
 
 
+def error_reason(exc: APIError) -> str | None:
+    """Drive's ``errors[0].reason`` (storageQuotaExceeded, notFound, ...), if any."""
+    errors = exc.error.get("errors") if isinstance(exc.error, dict) else None
+    if errors and isinstance(errors, list) and isinstance(errors[0], dict):
+        return errors[0].get("reason")
+    return None
+
+
 def connect(info: Mapping[str, Any], pacing: Pacing,
             mount: Callable[[requests.Session], None] | None = None) -> gspread.Client:
     """A gspread client for a service account; ``mount`` plugs a transport into both the API
     session and the session google-auth refreshes tokens with (a fake of Google in tests)."""
     credentials = Credentials.from_service_account_info(dict(info), scopes=SCOPES)
+    return client_for(credentials, pacing, mount)
+
+
+def client_for(credentials: AnyCredentials, pacing: Pacing,
+               mount: Callable[[requests.Session], None] | None = None) -> gspread.Client:
+    """A paced gspread client for any credentials (a service account, a person's OAuth)."""
     token_session = requests.Session()
     if mount:
         mount(token_session)
@@ -122,10 +149,21 @@ def cell_value(cell: Mapping[str, Any]) -> Any:
     return None
 
 
-def grid_to_raw(spreadsheet: Mapping[str, Any]) -> Raw:
-    """``spreadsheets.get`` with grid data -> tab title -> ragged rows of values."""
+def tab_ids(spreadsheet: Mapping[str, Any]) -> dict[str, int]:
+    """Tab title -> sheetId (the ``gid`` of links to a tab)."""
+    return {s["properties"]["title"]: s["properties"].get("sheetId", 0)
+            for s in spreadsheet.get("sheets", [])}
+
+
+def grid_to_raw(spreadsheet: Mapping[str, Any], ignored_tabs: tuple[str, ...] = (),
+                ignored_ids: tuple[int, ...] = ()) -> Raw:
+    """``spreadsheets.get`` with grid data -> tab title -> ragged rows of values, leaving out
+    the tabs named in ``ignored_tabs`` or whose sheetId is in ``ignored_ids``."""
     raw: Raw = {}
     for sheet in spreadsheet.get("sheets", []):
+        props = sheet["properties"]
+        if props["title"] in ignored_tabs or props.get("sheetId") in ignored_ids:
+            continue
         rows: list[list[Any]] = []
         for grid in sheet.get("data", []):
             for row in grid.get("rowData", []):
@@ -147,12 +185,20 @@ class GsheetsBackend:
     name = "gsheets"
 
     def __init__(self, client: gspread.Client, folder_id: str | None,
-                 unit_by_sheet: Mapping[str, str], ignored_tabs: tuple[str, ...] = ()) -> None:
+                 unit_by_sheet: Mapping[str, str], ignored_tabs: tuple[str, ...] = (),
+                 ignored_ids: tuple[int, ...] = (), skip: tuple[str, ...] = (),
+                 account: str = "") -> None:
         self.client = client
+        self.account = account  # the service account's e-mail
         self.folder_id = folder_id
         self.unit_by_sheet = dict(unit_by_sheet)
-        self.ignored_tabs = ignored_tabs
+        self.ignored_tabs = ignored_tabs  # our own tabs (feedback): never parsed nor hashed
+        self.ignored_ids = ignored_ids
+        self.skip = set(skip)  # spreadsheets that are not commune sheets (the summary)
         self.list_requests = 0
+        # Spreadsheet id -> tab title -> sheetId of every tab seen by this run's reads
+        # (ignored tabs included), for links to cells and for writing the feedback tab.
+        self.tab_ids: dict[str, dict[str, int]] = {}
 
     def list_sources(self) -> list[Source]:
         """Every spreadsheet in the campaign folder (or shared with us), one call per 1,000."""
@@ -167,7 +213,8 @@ class GsheetsBackend:
             self.list_requests += 1
             page = self.client.http_client.request("get", DRIVE_FILES, params=params).json()
             found += [Source(f["id"], parse_time(f.get("modifiedTime")),
-                             self.unit_by_sheet.get(f["id"])) for f in page.get("files", [])]
+                             self.unit_by_sheet.get(f["id"])) for f in page.get("files", [])
+                      if f["id"] not in self.skip]
             if not page.get("nextPageToken"):
                 return found
             params["pageToken"] = page["nextPageToken"]
@@ -180,8 +227,8 @@ class GsheetsBackend:
             raise FetchError(_api_reason(source.locator, exc)) from None
         except Retryable as exc:
             raise FetchError(f"Google Sheets không trả lời sau nhiều lần thử ({exc})") from None
-        raw = grid_to_raw(spreadsheet)
-        return {tab: rows for tab, rows in raw.items() if tab not in self.ignored_tabs}
+        self.tab_ids[source.locator] = tab_ids(spreadsheet)
+        return grid_to_raw(spreadsheet, self.ignored_tabs, self.ignored_ids)
 
     def describe_missing(self) -> str:
         return ("không tìm thấy bảng tính của đơn vị trong thư mục chiến dịch hoặc chưa được "

@@ -27,23 +27,43 @@ def service_account_from_file(campaign: Campaign) -> dict[str, Any]:
                           f"({exc})") from None
 
 
+def pacing_for(campaign: Campaign) -> Any:
+    """The campaign's quota, timeouts and retries (:class:`ttcs.backends.gsheets.Pacing`)."""
+    from ttcs.backends.gsheets import Pacing
+
+    settings = campaign.backend.gsheets
+    assert settings is not None
+    return Pacing(settings.reads_per_minute, settings.writes_per_minute,
+                  settings.quota_window_s, settings.request_timeout_s,
+                  RetryPolicy(max_retries=settings.max_retries, base_s=settings.backoff_base_s,
+                              cap_s=settings.backoff_cap_s,
+                              jitter_s=min(1.0, settings.backoff_base_s)),
+                  settings.drive_requests_per_minute)
+
+
+def mount_for(campaign: Campaign) -> Any:
+    """A transport for another endpoint (an emulator of Google), or None for Google itself."""
+    from ttcs.backends.endpoint import mount_endpoint
+
+    settings = campaign.backend.gsheets
+    return mount_endpoint(settings.api_endpoint) if settings and settings.api_endpoint else None
+
+
 def backend_for(campaign: Campaign,
                 service_account: Mapping[str, Any] | None = None) -> Backend:
     """The campaign's backend; a gsheets key comes from ``service_account`` or the key file."""
     if campaign.backend.kind == "local" and campaign.backend.local:
         return LocalBackend(campaign.backend.local.folder)
-    from ttcs.backends.endpoint import mount_endpoint
-    from ttcs.backends.gsheets import GsheetsBackend, Pacing, connect
+    from ttcs.backends.gsheets import GsheetsBackend, connect
+    from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
 
     settings = campaign.backend.gsheets
     assert settings is not None
-    pacing = Pacing(settings.reads_per_minute, settings.writes_per_minute,
-                    settings.quota_window_s, settings.request_timeout_s,
-                    RetryPolicy(max_retries=settings.max_retries, base_s=settings.backoff_base_s,
-                                cap_s=settings.backoff_cap_s,
-                                jitter_s=min(1.0, settings.backoff_base_s)))
-    mount = mount_endpoint(settings.api_endpoint) if settings.api_endpoint else None
-    client = connect(service_account or service_account_from_file(campaign), pacing, mount)
+    info = service_account or service_account_from_file(campaign)
+    client = connect(info, pacing_for(campaign), mount_for(campaign))
     contacts = read_contacts(campaign.contacts, campaign.province_code)
     sheets = {c.spreadsheet_id: code for code, c in contacts.by_code.items() if c.spreadsheet_id}
-    return GsheetsBackend(client, settings.folder_id, sheets)
+    summary = (settings.summary_spreadsheet_id,) if settings.summary_spreadsheet_id else ()
+    return GsheetsBackend(client, settings.folder_id, sheets, ignored_tabs=(FEEDBACK_TAB,),
+                          ignored_ids=(FEEDBACK_SHEET_ID,), skip=summary,
+                          account=str(info.get("client_email", "")))

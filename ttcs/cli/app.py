@@ -11,6 +11,7 @@ import typer
 
 from ttcs.cli.demo import demo
 from ttcs.cli.nightly import nightly, status
+from ttcs.cli.provision import provision
 from ttcs.cli.remind import remind
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
@@ -28,6 +29,7 @@ app.command("validate")(validate)
 app.command("nightly")(nightly)
 app.command("status")(status)
 app.command("remind")(remind)
+app.command("provision")(provision)
 app.command("demo")(demo)
 
 

@@ -37,7 +37,7 @@ def parse_time(text: str | None, campaign: Campaign, option: str) -> dt.datetime
     return when if when.tzinfo else when.replace(tzinfo=campaign.tz)
 
 
-def quiet_prefect_console() -> None:
+def quiet_prefect_console(level: int = logging.WARNING) -> None:
     """Keep Prefect's per-task log lines off the terminal; they still reach the server/UI."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
@@ -45,7 +45,7 @@ def quiet_prefect_console() -> None:
     for logger in [logging.getLogger(), *loggers]:
         for handler in logger.handlers:
             if isinstance(handler, PrefectConsoleHandler):
-                handler.setLevel(logging.WARNING)
+                handler.setLevel(level)
 
 
 def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""OAuth 2.0 for service accounts: JWT-bearer assertions in, Bearer access tokens out.
+"""OAuth 2.0: service-account JWT-bearer assertions and people's refresh tokens in, Bearer
+access tokens out.
 
 The token endpoint verifies the assertion's RS256 signature with the public half of the key
 registered for its ``iss`` (a locally generated RSA key), checks ``aud`` and the times, and
-issues an opaque token that the Sheets and Drive handlers then require.
+issues an opaque token that the Sheets and Drive handlers then require. A person's cached
+OAuth token (an installed app's ``authorized_user`` file) is refreshed with the
+``refresh_token`` grant, checked against the client id and secret it was issued to.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ TOKEN_URI = "https://oauth2.googleapis.com/token"
 TOKEN_AUDIENCES = (TOKEN_URI, "https://www.googleapis.com/oauth2/v4/token",
                    "https://accounts.google.com/o/oauth2/token")
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+REFRESH = "refresh_token"
 TOKEN_LIFETIME_S = 3599
 
 SHEETS_SCOPES = {"https://www.googleapis.com/auth/spreadsheets",
@@ -78,11 +82,28 @@ class TokenError(Exception):
     status: int = 400
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a refresh token stands for: a person, the OAuth client and the scopes consented."""
+
+    email: str
+    client_id: str
+    client_secret: str
+    scopes: frozenset[str]
+
+
 @dataclass
 class Tokens:
-    """Issued access tokens (the fake's lock guards it)."""
+    """Issued access and refresh tokens (the fake's lock guards it)."""
 
     issued: dict[str, Token] = field(default_factory=dict)
+    refresh: dict[str, Grant] = field(default_factory=dict)
+
+    def grant(self, email: str, client_id: str, client_secret: str,
+              scopes: frozenset[str]) -> str:
+        token = "1//fake-refresh-" + secrets.token_urlsafe(32)
+        self.refresh[token] = Grant(email, client_id, client_secret, scopes)
+        return token
 
     def issue(self, email: str, scopes: frozenset[str], lifetime_s: float = TOKEN_LIFETIME_S,
               now: float | None = None) -> str:
@@ -167,12 +188,31 @@ def token_exchange(body: bytes, accounts: dict[str, Account], tokens: Tokens,
                    lifetime_s: float) -> dict[str, Any]:
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     grant = form.get("grant_type")
+    if grant == REFRESH:
+        return refresh_exchange(form, tokens, lifetime_s)
     if grant != JWT_BEARER:
         raise TokenError("unsupported_grant_type", f"Invalid grant_type: {grant or ''}")
     account, claims = verify_assertion(form.get("assertion", ""), accounts)
     scopes = frozenset(str(claims["scope"]).split())
     token = tokens.issue(account.email, scopes, lifetime_s)
     return {"access_token": token, "expires_in": int(lifetime_s), "token_type": "Bearer"}
+
+
+def refresh_exchange(form: dict[str, str], tokens: Tokens, lifetime_s: float) -> dict[str, Any]:
+    """The ``refresh_token`` grant as Google answers it (invalid_client, invalid_grant)."""
+    grant = tokens.refresh.get(form.get("refresh_token", ""))
+    if grant is None:
+        raise TokenError("invalid_grant", "Token has been expired or revoked.")
+    if form.get("client_id") != grant.client_id or form.get("client_secret") \
+            != grant.client_secret:
+        raise TokenError("invalid_client", "The OAuth client was not found.", 401)
+    asked = frozenset(form.get("scope", "").split())
+    if asked - grant.scopes:
+        raise TokenError("invalid_scope", "Bad Request")
+    scopes = asked or grant.scopes
+    token = tokens.issue(grant.email, scopes, lifetime_s)
+    return {"access_token": token, "expires_in": int(lifetime_s), "token_type": "Bearer",
+            "scope": " ".join(sorted(scopes))}
 
 
 def scope_allows(scopes: frozenset[str], api: str, write: bool) -> bool:

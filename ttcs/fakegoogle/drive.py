@@ -1,4 +1,9 @@
-"""Drive API v3: files list/get/create/copy/update/delete, permissions create/list/delete."""
+"""Drive API v3: files list/get/create/copy/update/delete, permissions create/list/delete (of a
+file or of a shared drive), about.get.
+
+As Google does, a shared-drive item's ``permissions`` field is never populated in files
+resources (list them with permissions.list), and its members' access comes from the drive.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("DELETE", re.compile(r"^/drive/v3/files/([^/]+)/permissions/([^/]+)$"),
      "drive.permissions.delete"),
     ("GET", re.compile(r"^/drive/v3/files/([^/]+)/comments$"), "drive.comments.list"),
+    ("GET", re.compile(r"^/drive/v3/about$"), "drive.about.get"),
 ]
 
 
@@ -241,7 +247,7 @@ def file_json(fake: FakeGoogle, f: DriveFile, user: str) -> dict[str, Any]:
                 "webViewLink": _link(f), "iconLink": "",
                 "createdTime": rfc3339(f.created_ms), "modifiedTime": rfc3339(f.modified_ms),
                 "modifiedByMeTime": rfc3339(f.modified_ms) if f.last_modifier == user else None,
-                "shared": len(f.permissions) > 0})
+                "shared": len(f.permissions) > 0 or f.drive_id is not None})
     if f.drive_id:
         out["driveId"] = f.drive_id
         out["teamDriveId"] = f.drive_id
@@ -251,7 +257,8 @@ def file_json(fake: FakeGoogle, f: DriveFile, user: str) -> dict[str, Any]:
             out["owners"] = [fake.user_json(f.owner, user)]
     if f.last_modifier:
         out["lastModifyingUser"] = fake.user_json(f.last_modifier, user)
-    out["permissions"] = permissions_json(fake, f)
+    if not f.drive_id:  # never populated for shared-drive items
+        out["permissions"] = permissions_json(fake, f)
     role = fake.role(user, f)
     can_edit = role is not None and ROLE_RANK[role] >= ROLE_RANK["writer"]
     out["capabilities"] = {"canEdit": can_edit, "canShare": can_edit,
@@ -493,8 +500,19 @@ class DriveApi:
     # -- permissions
 
     def permissions_list(self, file_id: str, _b: str | None) -> tuple[int, Any]:
-        f = self.file(file_id)
         mask = self.mask({"kind": None, "permissions": DEFAULT_PERMISSION})
+        drive = self.fake.drives.get(file_id)
+        if drive is not None:  # a shared drive's members
+            if not (self.flag("supportsAllDrives") or self.flag("supportsTeamDrives")) \
+                    or self.user not in drive.members:
+                raise drive_not_found(file_id)
+            members = [{"kind": "drive#permission", "id": self.fake.permission_id(email),
+                        "type": "user", "emailAddress": email, "role": role,
+                        "displayName": email.split("@")[0], "deleted": False,
+                        "pendingOwner": False} for email, role in drive.members.items()]
+            return 200, fields.apply({"kind": "drive#permissionList", "permissions": members},
+                                     mask)
+        f = self.file(file_id)
         return 200, fields.apply({"kind": "drive#permissionList",
                                   "permissions": permissions_json(self.fake, f)}, mask)
 
@@ -540,8 +558,20 @@ class DriveApi:
             perm["id"] = "anyoneWithLink"
         perm = {"id": perm.pop("id"), **perm}
         f.permissions = [p for p in f.permissions if p["id"] != perm["id"]] + [perm]
+        if kind in ("user", "group") and (self.param("sendNotificationEmail") or "true"
+                                          ).lower() != "false":
+            self.fake.notifications.append((f.id, email, role))
         return 200, fields.apply({"kind": "drive#permission", **perm},
                                  self.mask(DEFAULT_PERMISSION))
+
+    def about_get(self, _a: str | None, _b: str | None) -> tuple[int, Any]:
+        """Who is calling (``fields`` is required, as in Drive v3)."""
+        if not self.param("fields"):
+            raise drive_error(400, "The 'fields' parameter is required for this method.",
+                              "required", location="fields")
+        return 200, fields.apply({"kind": "drive#about",
+                                  "user": self.fake.user_json(self.user, self.user)},
+                                 self.mask({"kind": None}))
 
     def comments_list(self, file_id: str, _b: str | None) -> tuple[int, Any]:
         """Comments are not modelled: every file has none."""

@@ -71,6 +71,8 @@ from ttcs.fakegoogle.server import GOOGLE_HOSTS, LoopbackAdapter, LoopbackServer
 
 DEFAULT_SERVICE_ACCOUNT = "ttcs-bot@ttcs-fake.iam.gserviceaccount.com"
 DEFAULT_OWNER = "coordinator@example.com"
+OAUTH_CLIENT_ID = "123456789012-fake.apps.googleusercontent.com"
+OAUTH_CLIENT_SECRET = "GOCSPX-fake-secret"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive")
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
@@ -131,6 +133,9 @@ class FakeGoogle:
         self.latency = Latency()
         self._server: LoopbackServer | None = None
         self.internal_errors: list[str] = []  # tracebacks of bugs in the fake (answered 500)
+        # (file id, email, role) of every sharing Drive would have told the person about by
+        # e-mail (permissions.create without sendNotificationEmail=false).
+        self.notifications: list[tuple[str, str, str]] = []
         self.add_service_account(DEFAULT_SERVICE_ACCOUNT)
 
     # ------------------------------------------------------------ lifecycle
@@ -224,6 +229,32 @@ class FakeGoogle:
         """A valid Bearer token for anyone (e.g. a human's OAuth token), minted directly."""
         with self.lock:
             return self.tokens.issue(email, frozenset(scopes), self.token_lifetime_s)
+
+    def authorized_user_info(self, email: str = DEFAULT_OWNER,
+                             scopes: Sequence[str] = SCOPES, *,
+                             expired: bool = False) -> dict[str, Any]:
+        """A person's cached OAuth token, as an installed app saves it
+        (``google.oauth2.credentials.Credentials.to_json()``): an access token for ``email``
+        (already expired with ``expired``) and a refresh token the token endpoint honours."""
+        client_id = OAUTH_CLIENT_ID
+        with self.lock:
+            refresh = self.tokens.grant(email, client_id, OAUTH_CLIENT_SECRET,
+                                        frozenset(scopes))
+            token = self.tokens.issue(email, frozenset(scopes),
+                                      -1.0 if expired else self.token_lifetime_s)
+        expiry = dt.datetime.now(dt.UTC) + dt.timedelta(
+            seconds=-60 if expired else self.token_lifetime_s - 60)
+        return {"token": token, "refresh_token": refresh, "token_uri": auth.TOKEN_URI,
+                "client_id": client_id, "client_secret": OAUTH_CLIENT_SECRET,
+                "scopes": list(scopes),
+                "expiry": expiry.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"}
+
+    def oauth_client_info(self) -> dict[str, Any]:
+        """An installed app's client file (client_secret.json) as the Cloud console gives it."""
+        return {"installed": {"client_id": OAUTH_CLIENT_ID, "client_secret": OAUTH_CLIENT_SECRET,
+                              "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+                              "token_uri": auth.TOKEN_URI,
+                              "redirect_uris": ["http://localhost"]}}
 
     def revoke_tokens(self) -> None:
         """Every issued token becomes invalid: the next call answers 401."""

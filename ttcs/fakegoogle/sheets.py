@@ -277,10 +277,18 @@ class Api:
                 raise bad_request(f"Invalid requests[{i}].{kind}: {exc}") from None
         work.reindex()
         self.commit(work)
+        try:
+            mask = fields.parse(self.param("fields"))
+        except fields.MaskError:
+            raise bad_request(f"Invalid field selection {self.param('fields')}") from None
         out: dict[str, Any] = {"spreadsheetId": sid, "replies": replies}
         if body.get("includeSpreadsheetInResponse"):
-            out["updatedSpreadsheet"] = spreadsheet_json(self.fake, work)
-        return out
+            # The spreadsheet as it is right after this batch (grid data when asked, or when
+            # the field mask asks for it: Google ignores responseIncludeGridData under a mask).
+            sub = fields.pick(mask, "updatedSpreadsheet")[1]
+            out["updatedSpreadsheet"] = spreadsheet_json(
+                self.fake, work, grid=bool(body.get("responseIncludeGridData")), mask=sub)
+        return fields.apply(out, mask)
 
     # -- values
 
