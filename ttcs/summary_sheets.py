@@ -17,6 +17,7 @@ import gspread
 from gspread.exceptions import APIError
 
 from ttcs.errors import UserError
+from ttcs.sheets_geometry import merge_requests, width_requests
 from ttcs.summary import SummaryCell, SummaryTab
 
 NEW_PREFIX = "~mới "
@@ -92,16 +93,8 @@ def _format_requests(sheet_id: int, tab: SummaryTab) -> list[dict[str, Any]]:
                                                                   bold=bold))},
                 "fields": "userEnteredFormat"}})
         first += count
-    for c, width in enumerate(tab.widths):
-        requests.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": c,
-                      "endIndex": c + 1},
-            "properties": {"pixelSize": int(width * 7 + 10)}, "fields": "pixelSize"}})
-    for r1, c1, r2, c2 in tab.merges:
-        requests.append({"mergeCells": {"mergeType": "MERGE_ALL", "range": {
-            "sheetId": sheet_id, "startRowIndex": r1 - 1, "endRowIndex": r2,
-            "startColumnIndex": c1 - 1, "endColumnIndex": c2}}})
-    return requests
+    requests += width_requests(sheet_id, dict(enumerate(tab.widths, start=1)))
+    return requests + merge_requests(sheet_id, tab.merges)
 
 
 def write_summary_sheet(client: gspread.Client, spreadsheet_id: str,

@@ -15,6 +15,7 @@ from typing import Any
 
 from ttcs.issues import column_letter
 from ttcs.layout import Cell, TabLayout
+from ttcs.sheets_geometry import merge_requests, width_requests
 
 GREY = {"red": 0.906, "green": 0.902, "blue": 0.902}
 BLUE = {"red": 0.851, "green": 0.882, "blue": 0.949}
@@ -85,16 +86,8 @@ def sheet_requests(sheet_id: int, layout: TabLayout, editors: Iterable[str],
         "range": {"sheetId": sheet_id}, "unprotectedRanges": inputs,
         "description": "Tiêu đề, mã và tên đơn vị: không sửa",
         "editors": {"users": list(editors)}}}})
-    for col, width in layout.widths.items():
-        requests.append({"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": col - 1,
-                      "endIndex": col},
-            "properties": {"pixelSize": int(width * 7 + 10)}, "fields": "pixelSize"}})
-    for r1, c1, r2, c2 in layout.merges:
-        requests.append({"mergeCells": {"mergeType": "MERGE_ALL", "range": {
-            "sheetId": sheet_id, "startRowIndex": r1 - 1, "endRowIndex": r2,
-            "startColumnIndex": c1 - 1, "endColumnIndex": c2}}})
-    return requests
+    requests += width_requests(sheet_id, layout.widths)
+    return requests + merge_requests(sheet_id, layout.merges)
 
 
 def value_data(layout: TabLayout) -> list[dict[str, Any]]:

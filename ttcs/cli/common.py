@@ -34,6 +34,20 @@ def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def flow_result(state: Any, what: str) -> Any:
+    """A flow run's result, or its failure as one line (a UserError keeps its own words)."""
+    if not (state.is_failed() or state.is_crashed()):
+        return state.result()
+    message = state.message or f"luồng {what} thất bại"
+    try:
+        state.result()
+    except UserError as exc:
+        message = str(exc)
+    except Exception as exc:  # the flow's own failure, shown in one line
+        message = f"{type(exc).__name__}: {exc}"
+    raise UserError(f"Lượt chạy {what} không thành công: {message}")
+
+
 def print_json(document: Any) -> None:
     """JSON on stdout only (UTF-8, diacritics kept), for scripts and pipes."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ttcs import progress
 from ttcs.attention import FLAG_VI, STATUS_VI
-from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 
@@ -65,16 +65,7 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
 
             with progress.listening(show):
                 state = nightly(str(config) if config else None, now, return_state=True)
-    if state.is_failed() or state.is_crashed():
-        message = state.message or "luồng nightly thất bại"
-        try:
-            state.result()
-        except UserError as exc:
-            message = str(exc)
-        except Exception as exc:  # the flow's own failure, shown in one line
-            message = f"{type(exc).__name__}: {exc}"
-        raise UserError(f"Lượt chạy nightly không thành công: {message}")
-    return state.result()
+    return flow_result(state, "nightly")
 
 
 @one_line_errors

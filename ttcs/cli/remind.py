@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.nightly import NowOption, parse_time, quiet_prefect_console
 from ttcs.cli.units import ConfigOption
-from ttcs.errors import UserError
 
 if TYPE_CHECKING:
     from ttcs.campaign import Campaign
@@ -78,16 +77,7 @@ def run_remind(config: Path | None, now: dt.datetime) -> dict[str, Any]:
         quiet_prefect_console()
         with err_console.status("Đang nhắc các đơn vị…"):
             state = remind_flow(str(config) if config else None, now, return_state=True)
-    if state.is_failed() or state.is_crashed():
-        message = state.message or "luồng remind thất bại"
-        try:
-            state.result()
-        except UserError as exc:
-            message = str(exc)
-        except Exception as exc:  # the flow's own failure, shown in one line
-            message = f"{type(exc).__name__}: {exc}"
-        raise UserError(f"Lượt nhắc không thành công: {message}")
-    return state.result()
+    return flow_result(state, "remind")
 
 
 def _stage(stage: int | None) -> str:
