@@ -21,11 +21,12 @@ from pathlib import Path
 
 import yaml
 
-from ttcs import collect, registry, status_doc
+from ttcs import collect, registry
 from ttcs.assess import classify_run, judge
 from ttcs.backends.local import LocalBackend
 from ttcs.campaign import load_campaign
 from ttcs.form import load_form
+from ttcs.publish import publish_outputs
 from ttcs.sample import valid_answers
 from ttcs.store import open_store
 from ttcs.template import render_workbook
@@ -55,7 +56,7 @@ def generate(base: Path, provinces: list[registry.ProvinceInfo]) -> list[Path]:
 
 
 def direct(config: Path) -> None:
-    """The nightly steps without Prefect, for the overhead figure."""
+    """The nightly steps without Prefect (same outputs, no artifacts): the overhead figure."""
     campaign = load_campaign(config)
     store = open_store(campaign.database)
     form = load_form(campaign.form)
@@ -68,7 +69,7 @@ def direct(config: Path) -> None:
     verdicts = judge(store, form, located.values())
     classify_run(store, run_id, NOW, campaign.deadline, list(located.values()), verdicts, [])
     store.finish_run(run_id, notes)
-    status_doc.write(status_doc.build(store, campaign, run_id), campaign.output_dir / "s.json")
+    publish_outputs(store, campaign, run_id)  # status.json and the summary workbook
 
 
 def reset_state(configs: list[Path]) -> None:
