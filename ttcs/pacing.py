@@ -42,33 +42,28 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
         self.waited_s = 0.0
 
-    def acquire(self) -> float:
-        """Wait for a free slot and take it; returns the slot's stamp."""
+    def _wait_for_slot(self, take: bool) -> float:
         while True:
             with self._lock:
                 now = self._clock()
                 while self._stamps and now - self._stamps[0] >= self.window_s:
                     self._stamps.popleft()
                 if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
+                    if take:
+                        self._stamps.append(now)
                     return now
                 wait = self.window_s - (now - self._stamps[0])
             self.waited_s += wait
             self._sleep(wait)
 
+    def acquire(self) -> float:
+        """Wait for a free slot and take it; returns the slot's stamp."""
+        return self._wait_for_slot(take=True)
+
     def wait_free(self) -> None:
         """Wait until a slot is free, without taking it: the next :meth:`acquire` by this
         thread then goes through at once (when no other thread takes the slot meanwhile)."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                while self._stamps and now - self._stamps[0] >= self.window_s:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    return
-                wait = self.window_s - (now - self._stamps[0])
-            self.waited_s += wait
-            self._sleep(wait)
+        self._wait_for_slot(take=False)
 
     def finish(self, stamp: float) -> None:
         """Move a slot's stamp to now: the request is answered, the server has counted it."""

@@ -136,13 +136,7 @@ class Ops:
             if keys == ["gridProperties", "columnCount"]:
                 sheet.resize(cols=int(value))
                 continue
-            target = sheet.props
-            for key in keys[:-1]:
-                target = target.setdefault(key, {})
-            if value is None:
-                target.pop(keys[-1], None)
-            else:
-                target[keys[-1]] = copy.deepcopy(value)
+            _set_path(sheet.props, keys, value)
 
     def _move(self, book: Spreadsheet, sheet: Sheet, index: int) -> None:
         """Indexes count "before the move": to put S1 after S2, S1's index is 2."""
@@ -167,13 +161,7 @@ class Ops:
             if keys == ["title"]:
                 self.fake.files[book.id].name = value or "Untitled spreadsheet"
                 continue
-            target = book.props
-            for key in keys[:-1]:
-                target = target.setdefault(key, {})
-            if value is None:
-                target.pop(keys[-1], None)
-            else:
-                target[keys[-1]] = copy.deepcopy(value)
+            _set_path(book.props, keys, value)
 
     def op_updateCells(self, book: Spreadsheet, args: dict[str, Any]) -> None:
         mask = fields.parse(args.get("fields"))
@@ -373,3 +361,13 @@ class Ops:
     def op_clearBasicFilter(self, book: Spreadsheet, args: dict[str, Any]) -> None:
         if book.by_id(args.get("sheetId", 0)) is None:
             raise ValueError(f"No grid with id: {args.get('sheetId', 0)}")
+
+
+def _set_path(target: dict[str, Any], keys: list[str], value: Any) -> None:
+    """Set (or, for None, remove) the property at a field-mask path such as a.b.c."""
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    if value is None:
+        target.pop(keys[-1], None)
+    else:
+        target[keys[-1]] = copy.deepcopy(value)
