@@ -1,7 +1,8 @@
 """The fake Google APIs, through the real gspread + google-auth + requests HTTP stack.
 
 The replay tests send the requests gspread's own test-suite recorded against Google
-(../shared/google-recorded/) to the fake and compare the answers' structure with Google's.
+(tests/data/google-recorded/, MIT) to the fake and compare the answers' structure with
+Google's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 from ttcs.fakegoogle import DEFAULT_SERVICE_ACCOUNT, SCOPES, FakeGoogle, Formula, max_in_window
 from ttcs.fakegoogle.auth import generate_key
 
-RECORDED = Path(__file__).resolve().parents[2] / "shared" / "google-recorded"
+RECORDED = Path(__file__).resolve().parent / "data" / "google-recorded"
 SHEET_MIME = "application/vnd.google-apps.spreadsheet"
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
 SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -126,9 +127,6 @@ def _differences(recorded: Any, got: Any, path: str = "$", key: str | None = Non
 
 
 def _recorded(name: str) -> dict[str, Any]:
-    if not RECORDED.is_dir():
-        pytest.fail(f"recorded Google exchanges not found at {RECORDED}: the replay tests need "
-                    "the shared/ folder beside the clone (shared/google-recorded/)")
     return json.loads((RECORDED / name).read_text(encoding="utf-8"))
 
 
