@@ -112,6 +112,17 @@ class GsheetsBackend(Strict):
     provision: Provision = Provision()
 
 
+class ReadLimits(Strict):
+    """Bounds on one unit's workbook, checked before it is read (a file over one is
+    unreachable with the reason); the defaults are ~50× what the template needs."""
+
+    max_file_mb: float = Field(default=20, gt=0)  # the file as stored (zip)
+    max_unpacked_mb: float = Field(default=200, gt=0)  # every part of the zip, unpacked
+    max_rows: int = Field(default=5_000, ge=1)  # per sheet, by the furthest used cell
+    max_columns: int = Field(default=200, ge=1)  # per sheet, by the furthest used cell
+    max_cells: int = Field(default=500_000, ge=1)  # rows × columns, summed over the sheets
+
+
 class Backend(Strict):
     kind: Literal["local", "gsheets"] = "local"
     local: LocalBackend | None = None
@@ -141,6 +152,7 @@ class Campaign(Strict):
     reminders: Reminders = Reminders()
     smtp: Smtp = Smtp()
     backend: Backend
+    read_limits: ReadLimits = ReadLimits()
     source: Path | None = Field(default=None, exclude=True)
 
     @field_validator("province", mode="before")
