@@ -17,14 +17,17 @@ from tasks.nightly import (
 )
 from tasks.publish import publish
 from ttcs.collect import locate
+from ttcs.run_lock import campaign_lock
 
 
 @flow(name="nightly", description="Thu thập, kiểm tra và phân loại báo cáo của các đơn vị.")
 def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
-    run = start_run(config, now or dt.datetime.now(dt.UTC))
-    to_read, unchanged = list_sources(run)
-    fetched = fetch_all(run, to_read)
-    located, notes = locate(run.expected, unchanged + fetched, run.backend.describe_missing())
-    rows = judge_and_classify(run, located)
-    written = write_feedback(run, located, rows)
-    return publish(run, notes + written.notes())
+    with campaign_lock(config, "nightly"):
+        run = start_run(config, now or dt.datetime.now(dt.UTC))
+        to_read, unchanged = list_sources(run)
+        fetched = fetch_all(run, to_read)
+        located, notes = locate(run.expected, unchanged + fetched,
+                                run.backend.describe_missing())
+        rows = judge_and_classify(run, located)
+        written = write_feedback(run, located, rows)
+        return publish(run, notes + written.notes())

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import Any
 
 from prefect import flow
 
 from flows.nightly import nightly
 from tasks.remind import load_settings, plan_reminders, send_digest, send_reminders
+from ttcs.run_lock import campaign_lock
 
 
 @flow(name="remind", description="Nhắc các đơn vị chưa nộp báo cáo theo từng mốc và gửi bản "
       "tổng hợp cho cán bộ điều phối.")
 def remind(config: str | None = None, now: dt.datetime | None = None,
            dry_run: bool = False) -> dict[str, Any]:
+    # A dry run only reads: it never waits for, nor blocks, a real run.
+    with nullcontext() if dry_run else campaign_lock(config, "remind"):
+        return _remind(config, now, dry_run)
+
+
+def _remind(config: str | None, now: dt.datetime | None, dry_run: bool) -> dict[str, Any]:
     setup = load_settings(config, now or dt.datetime.now(dt.UTC))
     summary: dict[str, Any] = {"now": setup.now.isoformat(), "dry_run": dry_run,
                                "in_window": setup.in_window, "collected": False}
