@@ -19,7 +19,7 @@ from ttcs import remind
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.contacts import Contacts, read_contacts
 from ttcs.notify import Channels, Mailer, describe, smtp_password
-from ttcs.reminder_log import Outcome, ReminderLog, SendError, deliver
+from ttcs.reminder_log import Outcome, ReminderLog, SendError, Unconfirmed, deliver
 from ttcs.store import Store, open_store
 
 
@@ -77,14 +77,20 @@ def send_reminders(setup: Setup, plan: remind.Plan) -> list[Outcome]:
 
 @task(name="send-digest", cache_policy=NO_CACHE)
 def send_digest(setup: Setup, plan: remind.Plan, outcomes: list[Outcome]) -> dict[str, Any]:
-    """Send the coordinators' digest and keep it as a Prefect artifact."""
+    """Send the coordinators' digest and keep it as a Prefect artifact.
+
+    ``sent``: some coordinator accepted it; ``error``: why it did not go out, or which
+    coordinators' addresses were refused.
+    """
     digest = remind.digest(setup.campaign, plan, outcomes)
     create_markdown_artifact(f"# {digest.subject}\n\n{digest.text}", key="remind-digest",
                              description="Tổng hợp lượt nhắc báo cáo")
-    error = None if digest.to else "chưa khai email của cán bộ điều phối (coordinators)"
-    if digest.to:
-        try:
-            channels(setup.campaign).send_digest(digest)
-        except SendError as exc:
-            error = str(exc)
-    return {"to": digest.to, "subject": digest.subject, "sent": error is None, "error": error}
+    if not digest.to:
+        return {"to": [], "subject": digest.subject, "sent": False,
+                "error": "chưa khai email của cán bộ điều phối (coordinators)"}
+    try:
+        delivery = channels(setup.campaign).send_digest(digest)
+    except (SendError, Unconfirmed) as exc:
+        return {"to": digest.to, "subject": digest.subject, "sent": False, "error": str(exc)}
+    return {"to": list(delivery.accepted), "subject": digest.subject, "sent": True,
+            "error": delivery.note}

@@ -1,28 +1,23 @@
 """Reminders for real: the remind flow on the Prefect test server, real SQLite, real workbooks
-collected by the real nightly flow, and every message through apprise to a real SMTP server on
-127.0.0.1 (aiosmtpd) that can refuse a recipient with 550.
+collected by the real nightly flow, and every message to a real SMTP server on 127.0.0.1
+(aiosmtpd) that can refuse a recipient with 550 (e-mail over smtplib, one unit through apprise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import os
 import random
-import socket
 import threading
-from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from tests.conftest import CONFIG
+from tests.smtp_sinks import Mailbox, Received, serving
 from tests.workbooks import Book
 from ttcs import registry
 from ttcs.campaign import load_campaign
@@ -51,74 +46,11 @@ def mail(code: str) -> str:
     return f"u{code}@xa.example"
 
 
-@dataclass
-class Received:
-    sender: str
-    rcpt: list[str]
-    message: EmailMessage
-
-    @property
-    def to(self) -> str:
-        return str(self.message["To"])
-
-    @property
-    def cc(self) -> str:
-        return str(self.message["Cc"] or "")
-
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
-
-    @property
-    def text(self) -> str:
-        return self.message.get_body(("plain",)).get_content()
-
-    @property
-    def html(self) -> str | None:
-        part = self.message.get_body(("html",))
-        return part.get_content() if part is not None else None
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message and refuses the addresses in ``reject``."""
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.reject: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.reject:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def take(self) -> list[Received]:
-        with self.lock:
-            out, self.received = self.received, []
-        return out
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def smtp():
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield mailbox, port
-    controller.stop()
+    with serving(mailbox) as port:
+        yield mailbox, port
 
 
 def write_campaign(tmp: Path, port: int, **changes) -> Path:
@@ -170,10 +102,6 @@ def run_remind(config: Path, now: dt.datetime) -> dict:
     from flows.remind import remind
 
     return remind(str(config), now)
-
-
-def by_to(received: list[Received]) -> dict[str, Received]:
-    return {r.to: r for r in received}
 
 
 @pytest.fixture(scope="module")
@@ -438,20 +366,14 @@ def test_smtp_credentials_from_the_environment(monkeypatch, tmp_path) -> None:
             return AuthResult(success=auth_data.password == password.encode())
         return AuthResult(success=False)
 
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            authenticator=authenticator, auth_require_tls=False)
-    controller.start()
-    try:
+    with serving(mailbox, authenticator=authenticator, auth_require_tls=False) as port:
         monkeypatch.setenv("TTCS_TEST_SMTP_PASSWORD", password)
         campaign = load_campaign(write_campaign(
             tmp_path, port, smtp={"host": "127.0.0.1", "port": port,
                                   "sender": "ttcs@so.example", "username": "so@so.example",
                                   "password_env": "TTCS_TEST_SMTP_PASSWORD"}))
         mailer = Mailer.from_campaign(campaign, smtp_password(campaign.smtp))
-        mailer.send(["a@xa.example"], [], "Thử", "<p>Xin chào</p>")
-    finally:
-        controller.stop()
+        mailer.send(["a@xa.example"], [], "Thử", "Xin chào", "<p>Xin chào</p>")
     assert logins[0] == (b"so@so.example", password.encode())
     (received,) = mailbox.received
     assert received.to == "a@xa.example" and "Sở Văn hóa" in str(received.message["From"])

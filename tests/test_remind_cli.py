@@ -17,6 +17,7 @@ from prefect import Flow
 from sqlalchemy import func, select
 
 from tests.conftest import ROOT, run_ttcs
+from tests.smtp_sinks import free_port
 from tests.test_remind import (
     BLANK,
     EXCLUDED,
@@ -24,7 +25,6 @@ from tests.test_remind import (
     SUBMITTED,
     answers,
     book,
-    free_port,
     local,
     write_campaign,
 )

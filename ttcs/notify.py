@@ -1,10 +1,15 @@
-"""Channels, all through apprise: e-mail over SMTP (the default) and any apprise URL per unit.
+"""Channels: e-mail over SMTP (the default), and any apprise URL per unit.
 
-E-mail uses apprise's ``mailto://`` (plain, ``mode=insecure``) or ``mailtos://`` (``mode=starttls``,
-or ``mode=ssl`` on port 465) URL built from the campaign's ``smtp`` settings, with the SMTP host
-given explicitly (``smtp=``) so apprise never guesses a provider from the sender's domain. An
-e-mail carries the HTML message; apprise adds a plain-text part converted from it. Other apprise
-URLs (Telegram, Zalo through a webhook, …) get the plain text.
+E-mail talks SMTP itself (:mod:`smtplib`, one step at a time) rather than through apprise,
+because the reminder log needs two facts apprise's e-mail plugin hides: which recipients the
+server refused at RCPT (a refused copy must not fail a message its main recipient accepted), and
+whether the connection was lost after the whole message had gone out (then the server may have
+accepted it: :class:`~ttcs.reminder_log.Unconfirmed`, never resent) or before (a clean
+:class:`~ttcs.reminder_log.SendError`, retried). Mode: ``starttls: true`` → STARTTLS, port 465
+→ implicit TLS, otherwise plain SMTP. An e-mail carries our plain text and our HTML.
+
+Other apprise URLs (Telegram, Zalo through a webhook, …) get the plain text through apprise;
+a failure there is a failure (apprise tells no more).
 
 The SMTP password comes from the environment variable named in ``smtp.password_env`` or, in the
 Prefect tasks, from the Secret block named in ``smtp.password_secret_block`` (passed in here).
@@ -12,23 +17,31 @@ Prefect tasks, from the Secret block named in ``smtp.password_secret_block`` (pa
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import os
+import re
+import smtplib
+import ssl
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
 
 from ttcs.errors import ConfigError
-from ttcs.reminder_log import SendError
+from ttcs.reminder_log import SendError, Unconfirmed
 
 if TYPE_CHECKING:
     from ttcs.campaign import Campaign, Smtp
     from ttcs.remind import Digest, Reminder
 
 APP_ID = "ttcs"
+SMTP_TIMEOUT = 60.0  # seconds per SMTP read or write, the reply to the message included
+_LINE_START_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
 def smtp_password(smtp: Smtp, secret: str | None = None) -> str | None:
@@ -45,8 +58,24 @@ def smtp_password(smtp: Smtp, secret: str | None = None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """An e-mail the server accepted for at least one main recipient."""
+
+    accepted: tuple[str, ...]
+    refused: Mapping[str, str] = field(default_factory=dict)  # address → the server's reply
+
+    @property
+    def note(self) -> str | None:
+        """The refused recipients, for the log and the digest (None when all accepted)."""
+        if not self.refused:
+            return None
+        return "máy chủ SMTP từ chối " + "; ".join(
+            f"{address}: {reply}" for address, reply in self.refused.items())
+
+
+@dataclass(frozen=True)
 class Mailer:
-    """SMTP settings turned into apprise e-mail URLs."""
+    """The campaign's SMTP server: one connection and one transaction per e-mail."""
 
     host: str
     port: int
@@ -56,6 +85,7 @@ class Mailer:
     username: str | None = None
     password: str | None = None
     reply_to: tuple[str, ...] = ()
+    timeout: float = SMTP_TIMEOUT
 
     @classmethod
     def from_campaign(cls, campaign: Campaign, password: str | None = None) -> Mailer:
@@ -66,41 +96,123 @@ class Mailer:
             username=smtp.username, password=password,
             reply_to=tuple(c.email for c in campaign.coordinators if c.email))
 
-    @property
-    def mode(self) -> str:
-        if self.starttls:
-            return "starttls"
-        return "ssl" if self.port == 465 else "insecure"
+    def send(self, to: Sequence[str], cc: Sequence[str], subject: str, text: str,
+             html: str) -> Delivery:
+        """Send one e-mail (plain text and HTML) to ``to`` with ``cc`` in copy.
 
-    def url(self, to: Sequence[str], cc: Sequence[str] = ()) -> str:
-        scheme = "mailto" if self.mode == "insecure" else "mailtos"
-        auth = ""
-        if self.username:
-            auth = quote(self.username, safe="")
-            if self.password:
-                auth += ":" + quote(self.password, safe="")
-            auth += "@"
-        params = {"from": self.sender, "smtp": self.host, "mode": self.mode}
-        if self.sender_name:
-            params["name"] = self.sender_name
-        if cc:
-            params["cc"] = ",".join(cc)
-        if self.reply_to:
-            params["reply"] = ",".join(self.reply_to)
-        targets = "/".join(quote(address, safe="@") for address in to)
-        return (f"{scheme}://{auth}{self.host}:{self.port}/{targets}?"
-                + urlencode(params, quote_via=quote))
-
-    def send(self, to: Sequence[str], cc: Sequence[str], subject: str, body_html: str) -> None:
-        """Send one HTML e-mail (apprise adds the plain-text part); :class:`SendError` if not."""
+        It goes out when at least one address of ``to`` is accepted; refused addresses are in the
+        :class:`Delivery`. :class:`SendError` when nothing went out (no main recipient accepted:
+        the transaction is abandoned before DATA, so no copy goes either); :class:`Unconfirmed`
+        when the connection was lost after the whole message was sent, before the server's reply.
+        """
         if not to:
             raise SendError("không có người nhận")
-        _notify(self.url(to, cc), subject, body_html, html=True)
+        payload = self.message(to, cc, subject, text, html)
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SendError(f"không kết nối được máy chủ SMTP {self.host}:{self.port}: "
+                            f"{_reason(exc)}") from None
+        try:
+            delivery = self._transaction(smtp, to, cc, payload)
+        except (OSError, smtplib.SMTPException) as exc:  # before the message was sent
+            raise SendError(f"mất kết nối với máy chủ SMTP trước khi gửi nội dung: "
+                            f"{_reason(exc)}") from None
+        finally:
+            smtp.close()
+        return delivery
+
+    def message(self, to: Sequence[str], cc: Sequence[str], subject: str, text: str,
+                html: str) -> bytes:
+        """The e-mail as sent: headers, the plain text and the HTML alternative (CRLF lines)."""
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = Address(self.sender_name, addr_spec=self.sender)
+        message["To"] = ", ".join(to)
+        if cc:
+            message["Cc"] = ", ".join(cc)
+        if self.reply_to:
+            message["Reply-To"] = ", ".join(self.reply_to)
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message["X-Application"] = APP_ID
+        message.set_content(text, cte="quoted-printable")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+        return message.as_bytes(policy=email.policy.SMTP)
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.port == 465 and not self.starttls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                                  context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _transaction(self, smtp: smtplib.SMTP, to: Sequence[str], cc: Sequence[str],
+                     payload: bytes) -> Delivery:
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(self.sender)
+        if code != 250:
+            raise SendError(f"máy chủ SMTP từ chối người gửi {self.sender}: {code} "
+                            f"{_text(reply)}")
+        refused = {}
+        for address in dict.fromkeys([*to, *cc]):
+            code, reply = smtp.rcpt(address)
+            if code not in (250, 251):
+                refused[address] = f"{code} {_text(reply)}"
+        if all(address in refused for address in to):
+            with suppress(OSError, smtplib.SMTPException):
+                smtp.rset()
+            raise SendError(Delivery((), refused).note or "")
+        _data(smtp, payload)
+        with suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+        accepted = tuple(a for a in dict.fromkeys([*to, *cc]) if a not in refused)
+        return Delivery(accepted, refused)
+
+
+def _data(smtp: smtplib.SMTP, payload: bytes) -> None:
+    """The DATA step. Until the last byte is handed to the socket the server cannot have
+    accepted the message (a failure is clean); after that, a lost reply is :class:`Unconfirmed`.
+    """
+    code, reply = smtp.docmd("DATA")
+    if code != 354:
+        raise SendError(f"máy chủ SMTP từ chối lệnh DATA: {code} {_text(reply)}")
+    body = _LINE_START_DOT.sub(b"..", payload)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    try:
+        code, reply = smtp.getreply()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Unconfirmed(f"máy chủ SMTP không trả lời sau khi nhận nội dung thư "
+                          f"({_reason(exc)}); thư có thể đã được nhận") from None
+    if not 200 <= code < 300:
+        raise SendError(f"máy chủ SMTP không nhận thư: {code} {_text(reply)}")
+
+
+def _text(reply: bytes | str) -> str:
+    """A server reply on one line (a multi-line reply arrives joined by newlines)."""
+    return " ".join((reply.decode(errors="replace") if isinstance(reply, bytes) else reply).split())
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return str(exc) or type(exc).__name__
 
 
 def send_apprise(url: str, subject: str, text: str) -> None:
     """Send plain text to any apprise URL (one or several, separated by spaces or commas)."""
-    _notify(url, subject, text, html=False)
+    _notify(url, subject, text)
 
 
 def describe(url: str) -> str:
@@ -119,16 +231,18 @@ class Channels:
     def __init__(self, mailer: Mailer) -> None:
         self.mailer = mailer
 
-    def send(self, reminder: Reminder) -> None:
+    def send(self, reminder: Reminder) -> str | None:
+        """Send ``reminder``; the refused copies, if any (see :meth:`Mailer.send`)."""
         if reminder.channel == "email":
-            self.mailer.send([reminder.target], reminder.cc, reminder.subject, reminder.html)
-        elif reminder.channel == "apprise":
+            return self.mailer.send([reminder.target], reminder.cc, reminder.subject,
+                                    reminder.text, reminder.html).note
+        if reminder.channel == "apprise":
             send_apprise(reminder.target, reminder.subject, reminder.text)
-        else:
-            raise SendError(f"kênh không hỗ trợ: {reminder.channel}")
+            return None
+        raise SendError(f"kênh không hỗ trợ: {reminder.channel}")
 
-    def send_digest(self, digest: Digest) -> None:
-        self.mailer.send(digest.to, [], digest.subject, digest.html)
+    def send_digest(self, digest: Digest) -> Delivery:
+        return self.mailer.send(digest.to, [], digest.subject, digest.text, digest.html)
 
 
 def _asset() -> Any:
@@ -137,15 +251,14 @@ def _asset() -> Any:
     return apprise.AppriseAsset(app_id=APP_ID, app_desc="ttcs", storage_mode="memory")
 
 
-def _notify(url: str, subject: str, body: str, *, html: bool) -> None:
+def _notify(url: str, subject: str, body: str) -> None:
     import apprise
 
     app = apprise.Apprise(asset=_asset())
     if not app.add(url):
         raise SendError("địa chỉ gửi (URL apprise) không hợp lệ")
-    body_format = apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT
     with _apprise_debug():
-        result = app.notify(body=body, title=subject, body_format=body_format,
+        result = app.notify(body=body, title=subject, body_format=apprise.NotifyFormat.TEXT,
                             log_level=logging.DEBUG)
     if not result:
         raise SendError(_failure(result))

@@ -23,7 +23,7 @@ from ttcs.campaign import Campaign, Coordinator
 from ttcs.contacts import Contact, Contacts, read_contacts
 from ttcs.errors import UserError
 from ttcs.issues import Issue
-from ttcs.reminder_log import FAILED, RESERVED, SENT, Entry, Key, Outcome, ReminderLog
+from ttcs.reminder_log import FAILED, SENT, UNCONFIRMED, Entry, Key, Outcome, ReminderLog
 from ttcs.store import Store
 
 NOT_REMINDED = ("submitted", "excluded")
@@ -179,7 +179,7 @@ class Plan:
     reminders: list[Reminder] = field(default_factory=list)
     already_sent: list[Key] = field(default_factory=list)
     blocked: list[Entry] = field(default_factory=list)  # due now, left unconfirmed earlier
-    unconfirmed: list[Entry] = field(default_factory=list)  # every unconfirmed reservation
+    unconfirmed: list[Entry] = field(default_factory=list)  # every send that may have gone
     no_contact: list[UnitState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -205,10 +205,10 @@ def plan(campaign: Campaign, now: dt.datetime, run_id: int, run_as_of: dt.dateti
     stage = current_stage(campaign.reminders.stages, offset)
     result = Plan(now, run_id, run_as_of, offset, stage, list(units),
                   notes=list(contacts.problems))
-    result.unconfirmed = [e for e in log.values() if e.status == RESERVED]
+    result.unconfirmed = [e for e in log.values() if e.may_have_gone]
     reached: dict[str, set[int]] = {}
     for entry in log.values():
-        if entry.status in (SENT, RESERVED):
+        if entry.status == SENT or entry.may_have_gone:
             reached.setdefault(entry.unit, set()).add(entry.stage)
     coordinators = [c.email for c in campaign.coordinators if c.email]
     for unit in units:
@@ -227,7 +227,7 @@ def plan(campaign: Campaign, now: dt.datetime, run_id: int, run_as_of: dt.dateti
             if entry is not None and entry.status == SENT:
                 result.already_sent.append(entry.key)
                 continue
-            if entry is not None and entry.status == RESERVED:
+            if entry is not None and entry.may_have_gone:
                 result.blocked.append(entry)
                 continue
             cc = [c for c in coordinators if c != target] if escalate and channel == "email" else []
@@ -441,15 +441,25 @@ def _unit_line(code: str, name: str, *rest: str) -> str:
     return " — ".join([f"{code} {name}", *[part for part in rest if part]])
 
 
+def _unconfirmed_note(entry: Entry, campaign: Campaign) -> str:
+    """When and why a send logged earlier may have gone out."""
+    lost_reply = entry.status == UNCONFIRMED
+    at = entry.finished_at if lost_reply else entry.reserved_at
+    when = when_text(at, campaign) if at else "?"
+    if lost_reply:
+        return f"gửi lúc {when}: {entry.error}"
+    return f"giữ chỗ lúc {when}, lượt chạy dừng trước khi xác nhận"
+
+
 def digest(campaign: Campaign, result: Plan, outcomes: Sequence[Outcome]) -> Digest:
     """The coordinators' summary of one run: counts, reminded, overdue, without contact, failed,
     left unconfirmed."""
-    sent = [o for o in outcomes if o.result == "sent"]
-    failed = [o for o in outcomes if o.result == "failed"]
+    sent = [o for o in outcomes if o.result == SENT]
+    failed = [o for o in outcomes if o.result == FAILED]
+    copy_refused = [o for o in sent if o.error]
     unconfirmed = [(o.reminder.unit, o.reminder.stage, o.reminder.channel,
-                    o.error or "") for o in outcomes if o.result == "unconfirmed"]
-    unconfirmed += [(e.unit, e.stage, e.channel, f"giữ chỗ lúc "
-                     f"{when_text(e.reserved_at, campaign) if e.reserved_at else '?'}")
+                    o.error or "") for o in outcomes if o.result == UNCONFIRMED]
+    unconfirmed += [(e.unit, e.stage, e.channel, _unconfirmed_note(e, campaign))
                     for e in result.unconfirmed]
     names = {unit.code: unit.name for unit in result.units}
     counts = result.by_status
@@ -469,10 +479,17 @@ def digest(campaign: Campaign, result: Plan, outcomes: Sequence[Outcome]) -> Dig
                        f"mốc {stage_label(o.reminder.stage)}",
                        f"{o.reminder.channel} {', '.join(o.reminder.to)}", f"lỗi: {o.error}")
             for o in failed]))
+    if copy_refused:
+        sections.append((f"Bản sao (cc) không gửi được ({len(copy_refused)} tin; đơn vị đã nhận "
+                         "tin nhắc nên sẽ không gửi lại):", [
+            _unit_line(o.reminder.unit, o.reminder.unit_name,
+                       f"mốc {stage_label(o.reminder.stage)}",
+                       f"{o.reminder.channel} {', '.join(o.reminder.to)}", f"lỗi: {o.error}")
+            for o in copy_refused]))
     if unconfirmed:
-        sections.append((f"Chưa xác nhận đã gửi ({len(unconfirmed)} tin; lượt chạy dừng giữa lúc "
-                         "giữ chỗ và xác nhận, tin có thể đã đi nên sẽ không gửi lại — xin kiểm "
-                         "tra với đơn vị):", [
+        sections.append((f"Chưa xác nhận đã gửi ({len(unconfirmed)} tin; máy chủ không trả lời "
+                         "sau khi nhận nội dung, hoặc lượt chạy dừng giữa chừng: tin có thể đã "
+                         "đi nên sẽ không gửi lại — xin kiểm tra với đơn vị):", [
             _unit_line(unit, names.get(unit, ""), f"mốc {stage_label(stage)}", channel, note)
             for unit, stage, channel, note in sorted(unconfirmed)]))
     overdue = result.overdue
@@ -507,5 +524,6 @@ def digest(campaign: Campaign, result: Plan, outcomes: Sequence[Outcome]) -> Dig
     body += "</body></html>\n"
     subject = (f"[TTCS] Tổng hợp nhắc báo cáo {when}: {len(sent)} tin đã gửi"
                + (f", {len(failed)} lỗi" if failed else "")
+               + (f", {len(copy_refused)} bản sao bị từ chối" if copy_refused else "")
                + (f", {len(unconfirmed)} chưa xác nhận" if unconfirmed else ""))
     return Digest([c.email for c in campaign.coordinators if c.email], subject, text, body)

@@ -2,10 +2,12 @@
 
 A send is three steps, each its own transaction: *reserve* the row (the unique constraint on
 ``(unit, stage, channel)`` lets exactly one run win, even two runs at the same moment), send,
-then mark the row ``sent`` or ``failed``. A ``failed`` row may be reserved again by a later run
-(a conditional update, so again only one run wins). A row left ``reserved`` means the run stopped
-between reserving and confirming: the message may have gone out, so it is never sent again and
-the coordinator's digest reports it.
+then mark the row ``sent``, ``failed`` or ``unconfirmed``. A ``failed`` row (nothing went out)
+may be reserved again by a later run (a conditional update, so again only one run wins). A row
+``unconfirmed`` (the connection was lost after the whole message was sent, before the server
+answered) or left ``reserved`` (the run stopped between reserving and confirming) may have gone
+out: it is never sent again and the coordinators' digest reports it. A ``sent`` row's ``error``
+holds the copies the server refused, if any.
 
 The table is defined on :data:`ttcs.store.metadata`, so :func:`ttcs.store.open_store` creates it.
 """
@@ -36,7 +38,8 @@ from ttcs.store import Store, UtcDateTime, metadata
 if TYPE_CHECKING:
     from ttcs.remind import Reminder
 
-RESERVED, SENT, FAILED = "reserved", "sent", "failed"
+RESERVED, SENT, FAILED, UNCONFIRMED = "reserved", "sent", "failed", "unconfirmed"
+MAY_HAVE_GONE = (RESERVED, UNCONFIRMED)  # never sent again, listed in every digest
 
 reminder_log = Table(
     "reminder_log", metadata,
@@ -44,7 +47,7 @@ reminder_log = Table(
     Column("unit", String(5), nullable=False),
     Column("stage", Integer, nullable=False),  # days from the deadline
     Column("channel", String(16), nullable=False),  # email | apprise
-    Column("status", String(12), nullable=False),  # reserved | sent | failed
+    Column("status", String(12), nullable=False),  # reserved | sent | failed | unconfirmed
     Column("attempts", Integer, nullable=False),
     Column("recipients", Text, nullable=False),  # JSON {"to": [...], "cc": [...]} as shown
     Column("subject", Text, nullable=False),
@@ -80,6 +83,10 @@ class Entry:
     def key(self) -> Key:
         return (self.unit, self.stage, self.channel)
 
+    @property
+    def may_have_gone(self) -> bool:
+        return self.status in MAY_HAVE_GONE
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -87,11 +94,15 @@ class Outcome:
 
     reminder: Reminder
     result: str  # sent | failed | taken (another run reserved it) | unconfirmed
-    error: str | None = None
+    error: str | None = None  # why (failed, unconfirmed) or the refused copies (sent)
 
 
 class SendError(Exception):
     """A message that was not delivered; the text says why (for the log and the digest)."""
+
+
+class Unconfirmed(Exception):
+    """A message that may have been delivered: the whole of it was sent but no answer came."""
 
 
 class ReminderLog:
@@ -137,17 +148,21 @@ class ReminderLog:
                 return None
             return int(conn.execute(select(reminder_log.c.id).where(*where)).scalar_one())
 
-    def mark_sent(self, row_id: int) -> None:
-        self._finish(row_id, SENT, None)
+    def mark_sent(self, row_id: int, note: str | None = None) -> None:
+        self._finish(row_id, SENT, note)
 
     def mark_failed(self, row_id: int, error: str) -> None:
-        self._finish(row_id, FAILED, error[:2000])
+        self._finish(row_id, FAILED, error)
+
+    def mark_unconfirmed(self, row_id: int, error: str) -> None:
+        self._finish(row_id, UNCONFIRMED, error)
 
     def _finish(self, row_id: int, status: str, error: str | None) -> None:
         with self.store.begin() as conn:
             conn.execute(update(reminder_log).where(
                 reminder_log.c.id == row_id, reminder_log.c.status == RESERVED).values(
-                status=status, error=error, finished_at=dt.datetime.now(dt.UTC)))
+                status=status, error=error and error[:2000],
+                finished_at=dt.datetime.now(dt.UTC)))
 
 
 def _entry(row: object) -> Entry:
@@ -158,15 +173,16 @@ def _entry(row: object) -> Entry:
         recipients=json.loads(row.recipients), subject=row.subject, id=row.id)
 
 
-def deliver(log: ReminderLog, reminders: Sequence[Reminder], send: Callable[[Reminder], None],
-            planned_at: dt.datetime, collection_run: int | None = None,
-            ) -> list[Outcome]:
+def deliver(log: ReminderLog, reminders: Sequence[Reminder],
+            send: Callable[[Reminder], str | None], planned_at: dt.datetime,
+            collection_run: int | None = None) -> list[Outcome]:
     """Reserve, send and confirm each reminder; one failure never stops the others.
 
-    ``send`` raises :class:`SendError` (or any other ``Exception``) when the message did not go
-    out: the row is marked failed and a later run retries it. Anything that stops the process
-    between reserving and confirming (``KeyboardInterrupt``, a kill) leaves the row reserved,
-    which is never sent again.
+    ``send`` returns a note (copies refused while the main recipient accepted) or None; it raises
+    :class:`Unconfirmed` when the message may have gone out, and :class:`SendError` (or any
+    other ``Exception``) when it did not go out: that row is marked failed and a later run
+    retries it. Anything that stops the process between reserving and confirming
+    (``KeyboardInterrupt``, a kill) leaves the row reserved, which is never sent again.
     """
     outcomes = []
     for reminder in reminders:
@@ -175,16 +191,20 @@ def deliver(log: ReminderLog, reminders: Sequence[Reminder], send: Callable[[Rem
             outcomes.append(Outcome(reminder, "taken"))
             continue
         try:
-            send(reminder)
+            note = send(reminder)
+        except Unconfirmed as exc:
+            log.mark_unconfirmed(row_id, str(exc))
+            outcomes.append(Outcome(reminder, UNCONFIRMED, str(exc)))
+            continue
         except Exception as exc:  # every channel failure is recorded, never raised
             error = str(exc) if isinstance(exc, SendError) else f"{type(exc).__name__}: {exc}"
             log.mark_failed(row_id, error)
             outcomes.append(Outcome(reminder, "failed", error))
             continue
         try:
-            log.mark_sent(row_id)
+            log.mark_sent(row_id, note)
         except Exception as exc:  # sent, but not confirmed: never resent
-            outcomes.append(Outcome(reminder, "unconfirmed", f"{type(exc).__name__}: {exc}"))
+            outcomes.append(Outcome(reminder, UNCONFIRMED, f"{type(exc).__name__}: {exc}"))
             continue
-        outcomes.append(Outcome(reminder, "sent"))
+        outcomes.append(Outcome(reminder, SENT, note))
     return outcomes

@@ -9,10 +9,12 @@ Prefect server, like `ttcs nightly`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
@@ -36,7 +38,11 @@ def remind(
     as_json: Annotated[bool, typer.Option(
         "--json", help="In danh sách tin nhắc dạng JSON.")] = False,
 ) -> None:
-    """Nhắc các đơn vị chưa nộp báo cáo theo mốc hạn nộp; gửi bản tổng hợp cho điều phối viên."""
+    """Nhắc các đơn vị chưa nộp báo cáo theo mốc hạn nộp; gửi bản tổng hợp cho điều phối viên.
+
+    Exit code 1 when a message failed or was left unconfirmed in this run, or the digest did not
+    reach every coordinator (the JSON or the table is printed first).
+    """
     from ttcs.campaign import load_campaign
 
     campaign = load_campaign(config)
@@ -53,6 +59,26 @@ def remind(
         print_json(summary["reminders"])
     else:
         print_summary(summary, campaign)
+    problem = run_problem(summary)
+    if problem:
+        err_console.print(f"[bold red]Lỗi:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def run_problem(summary: dict[str, Any]) -> str | None:
+    """What went wrong in a real run, in one line (None when every send and the digest did)."""
+    results = Counter(r["result"] for r in summary["reminders"])
+    parts = []
+    if results["failed"]:
+        parts.append(f"{results['failed']} tin gửi không thành công (sẽ thử lại ở lượt sau nếu "
+                     "mốc vẫn hiện hành)")
+    if results["unconfirmed"]:
+        parts.append(f"{results['unconfirmed']} tin chưa xác nhận đã gửi (không gửi lại)")
+    digest = summary["digest"]
+    if digest and digest["error"]:
+        state = "không đến được một số người nhận" if digest["sent"] else "chưa gửi được"
+        parts.append(f"bản tổng hợp {state}: {digest['error']}")
+    return "Lượt nhắc chưa trọn vẹn: " + "; ".join(parts) if parts else None
 
 
 def dry_plan(campaign: Campaign, when: dt.datetime) -> Plan:
@@ -131,16 +157,12 @@ def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
     for r in summary["reminders"]:
         result = RESULT_VI.get(r["result"], r["result"])
         table.add_row(r["unit"], str(r["stage"]), r["channel"], ", ".join(r["to"]),
-                      ", ".join(r["cc"]), result + (f": {r['error']}" if r["error"] else ""))
+                      ", ".join(r["cc"]), result + (f": {escape(r['error'])}" if r["error"] else ""))
     console.print(table)
-    sent = sum(r["result"] == "sent" for r in summary["reminders"])
-    failed = sum(r["result"] == "failed" for r in summary["reminders"])
-    console.print(f"[bold]Đã gửi {sent} tin, lỗi {failed}[/]; chưa có liên lạc: "
-                  f"{len(summary['no_contact'])} đơn vị; chưa xác nhận: "
-                  f"{len(summary['unconfirmed'])}.", highlight=False)
+    results = Counter(r["result"] for r in summary["reminders"])
+    console.print(f"[bold]Đã gửi {results['sent']} tin, lỗi {results['failed']}[/]; chưa có "
+                  f"liên lạc: {len(summary['no_contact'])} đơn vị; chưa xác nhận: "
+                  f"{results['unconfirmed'] + len(summary['unconfirmed'])}.", highlight=False)
     digest = summary["digest"]
     if digest and digest["sent"]:
         console.print(f"Đã gửi bản tổng hợp cho {', '.join(digest['to'])}.", highlight=False)
-    elif digest:
-        console.print(f"[yellow]Chưa gửi được bản tổng hợp: {digest['error']}[/]",
-                      highlight=False)
