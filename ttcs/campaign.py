@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -37,6 +40,31 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
 RelPath = Annotated[Path, AfterValidator(_resolve)]
 
 
+def _clock(value: object) -> object:
+    """"7:30" reads 07:30; a bare number is refused (pydantic would take 7 for 7 seconds)."""
+    if isinstance(value, int | float):
+        raise ValueError(f'giờ phải viết dạng "HH:MM", ví dụ "07:30" (đang là {value})')
+    if isinstance(value, str) and len(value.strip()) == 4 and value.strip()[1] == ":":
+        return "0" + value.strip()
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock)]
+END_OF_DAY = time(23, 59, 59)
+
+
+def _date_only(value: object) -> date | None:
+    """The day of a deadline written without a time (a YAML date or "2025-09-30"), else None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None  # not a date: pydantic reports it
+    return None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,8 +77,8 @@ class Coordinator(Strict):
 
 class Reminders(Strict):
     stages: list[int] = Field(default=[-7, -3, -1, 0, 1, 3], min_length=1)
-    window_start: time = time(7, 30)
-    window_end: time = time(17, 0)
+    window_start: ClockTime = time(7, 30)
+    window_end: ClockTime = time(17, 0)
     cc_coordinators_from: int = Field(default=3, ge=1)
     errors_listed: int = Field(default=10, ge=1)
     collect_if_older_than_hours: float = Field(default=12, gt=0)
@@ -61,6 +89,15 @@ class Reminders(Strict):
         if len(set(value)) != len(value):
             raise ValueError("các mốc nhắc bị trùng")
         return sorted(value)
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Reminders:
+        if self.window_start >= self.window_end:
+            raise ValueError(
+                f"khung giờ gửi sai: window_start ({self.window_start:%H:%M}) phải sớm hơn "
+                f"window_end ({self.window_end:%H:%M})"
+            )
+        return self
 
 
 class Smtp(Strict):
@@ -154,6 +191,21 @@ class Campaign(Strict):
     backend: Backend
     read_limits: ReadLimits = ReadLimits()
     source: Path | None = Field(default=None, exclude=True)
+    _deadline_day_only: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _deadline_end_of_day(cls, data: Any, handler: ModelWrapValidatorHandler[Campaign]
+                             ) -> Campaign:
+        """A deadline without a time means the end of that day in the campaign's time zone."""
+        if not isinstance(data, dict):
+            return handler(data)
+        day = _date_only(data.get("deadline"))
+        if day is not None:
+            data = {**data, "deadline": datetime.combine(day, END_OF_DAY)}
+        campaign = handler(data)
+        campaign._deadline_day_only = day is not None
+        return campaign
 
     @field_validator("province", mode="before")
     @classmethod
@@ -196,6 +248,15 @@ class Campaign(Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def deadline_note(self) -> str | None:
+        """What the run must say when the deadline was written as a bare date."""
+        if not self._deadline_day_only:
+            return None
+        day = self.deadline.astimezone(self.tz)
+        return (f"Hạn nộp ghi không kèm giờ: tính đến hết ngày {day.day}/{day.month}/{day.year} "
+                f"({day:%H:%M:%S})")
 
     @property
     def province_info(self) -> registry.ProvinceInfo:
