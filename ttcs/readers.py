@@ -7,14 +7,14 @@ from typing import Any
 
 from ttcs.contacts_format import is_phone
 from ttcs.form import Form, FormField
-from ttcs.values import READERS, Reading, read_choice, read_text
+from ttcs.values import READERS, Reading, read_choice, read_text, strip_quote_prefix
 
 # A plausible web address: optional scheme, dotted host with a letter TLD, optional path.
 _URL = re.compile(r"^(https?://)?([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?(/\S*)?$", re.IGNORECASE)
 
 
 def _read_url(raw: Any) -> Reading:
-    reading = read_text(raw)
+    reading = read_text(strip_quote_prefix(raw))
     if reading.problem or reading.blank or _URL.match(str(reading.value)):
         return reading
     return Reading(None, f'"{reading.value}" không phải địa chỉ trang web; cần ghi địa chỉ '
@@ -22,7 +22,7 @@ def _read_url(raw: Any) -> Reading:
 
 
 def _read_phone(raw: Any) -> Reading:
-    reading = read_text(raw)
+    reading = read_text(strip_quote_prefix(raw))  # '0912… keeps the leading 0 in Excel
     if reading.problem or reading.blank or is_phone(str(reading.value)):
         return reading
     return Reading(None, f'"{reading.value}" không phải số điện thoại Việt Nam; cần ghi 10 '

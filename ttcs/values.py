@@ -22,8 +22,11 @@ thousands separator):
   English ``"1,234.5"`` both read 1234.5). Spaces followed by one dot or comma: the mark is
   decimal (``"1 234,5"``).
 * A leading ``+`` is accepted; full-width digits and the Unicode minus are accepted.
-* A unit word after the number is ignored: ``"12 cái"``, ``"12 hộ"``, ``"5 ha"``,
-  ``"12%"`` (read as 12, not 0.12). Multiplier words are a problem because the intended
+* A unit word after the number is ignored: ``"12 cái"``, ``"12 hộ"``, ``"5 ha"``; in a
+  number cell also ``"12%"`` (read as 12, not 0.12). A percentage (``"50%"``,
+  ``"50 phần trăm"``) in a count cell is a problem: a share is not a count. A number cell
+  formatted as a percentage arrives as its value (0.5): readers see values, not formats.
+  Multiplier words are a problem because the intended
   value is unclear: ``"1,5 triệu"``, ``"12k"``, ``"3 nghìn"``, ``"2 tỷ"``, ``"3 chục"``.
 * Words before the number that make it approximate are a problem: ``"khoảng 12"``,
   ``"trên 100"``, ``"hơn 5"``, ``"~12"``, ``">5"``.
@@ -44,7 +47,14 @@ thousands separator):
   ignored. Two-digit years are a problem (ambiguous). Numbers from 20000 to 80000 are Excel /
   Sheets serial days from 1899-12-30 (the fraction, a time of day, is dropped); other numbers
   are a problem. Numbers written as text (``"45000"``) are not serial dates.
+* One leading apostrophe (``'``, or the typographic ``’`` / ``‘`` a phone or Word puts instead),
+  which Excel users type to force text, is dropped in every reader but :func:`read_text`:
+  ``"'12"`` is 12, ``"'Có"`` is yes, ``"'30/9/2025"`` a date. Text keeps it (it may be a quote).
 * Error values (:data:`ERROR_VALUES`, any case) are a problem in every reader.
+* A formula cell whose value was never computed (a file written by a program that does not
+  calculate) is a raw :func:`uncomputed_formula` value, a problem in every reader. It starts
+  with U+FFFF, a Unicode noncharacter no keyboard types; :func:`untagged` removes it from cell
+  text so that text read from a file is never taken for the marker.
 """
 
 from __future__ import annotations
@@ -66,12 +76,16 @@ __all__ = [
     "ZERO_WORDS",
     "Reading",
     "is_error_value",
+    "is_uncomputed_formula",
     "read_choice",
     "read_count",
     "read_date",
     "read_number",
     "read_text",
     "read_yesno",
+    "strip_quote_prefix",
+    "uncomputed_formula",
+    "untagged",
 ]
 
 
@@ -141,6 +155,11 @@ _NOT_EXACT = "không phải một số cụ thể"
 _CHECKBOX = "là ô đánh dấu (đúng/sai)"
 _IS_DATE = "là ngày tháng, không phải số (có thể ô đang được định dạng ngày)"
 _UNREADABLE = "không đọc được giá trị trong ô; cần nhập lại giá trị trực tiếp"
+_UNCOMPUTED = ("chưa được tính giá trị; mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi "
+               "lại")
+_PERCENT = re.compile(r"[0-9] ?(?:%|phan tram)")
+_QUOTE_PREFIXES = ("'", "\u2019", "\u2018")
+_FORMULA_TAG = "\uffff"
 
 _MAX_SHOWN = 60
 _MAX_COUNT_DIGITS = 30  # a count with more digits is surely a typo
@@ -182,6 +201,32 @@ def is_error_value(raw: object) -> bool:
     return isinstance(raw, str) and clean(raw).upper() in ERROR_VALUES
 
 
+def uncomputed_formula(formula: str | None) -> str:
+    """The raw value standing for a formula cell without a computed value; ``formula`` is its
+    text without the leading "=" (None when the file does not say, e.g. a shared formula)."""
+    return _FORMULA_TAG + (f"={formula}" if formula else "")
+
+
+def is_uncomputed_formula(raw: object) -> bool:
+    """True when ``raw`` was made by :func:`uncomputed_formula`."""
+    return isinstance(raw, str) and raw.startswith(_FORMULA_TAG)
+
+
+def untagged(text: str) -> str:
+    """Cell text as read from a file, never mistaken for an :func:`uncomputed_formula`."""
+    return text.lstrip(_FORMULA_TAG)
+
+
+def strip_quote_prefix(raw: object) -> object:
+    """Text without the one leading apostrophe that forces text in Excel (``"'12"`` ->
+    ``"12"``); anything else unchanged."""
+    if isinstance(raw, str):
+        text = clean(raw)
+        if text.startswith(_QUOTE_PREFIXES):
+            return text[1:]
+    return raw
+
+
 def _ok(value: object) -> Reading:
     return Reading(value, None, False)
 
@@ -193,6 +238,12 @@ def _bad(shown: str, what: str, expected: str) -> Reading:
 def _error(raw: str) -> Reading:
     shown = clean(raw)
     return Reading(None, f'ô đang báo lỗi công thức "{shown}"; cần nhập giá trị trực tiếp', False)
+
+
+def _uncomputed(raw: str) -> Reading:
+    formula = raw.removeprefix(_FORMULA_TAG)
+    what = f'công thức "{_show(formula)}"' if formula else "công thức trong ô"
+    return Reading(None, f"{what} {_UNCOMPUTED}", False)
 
 
 def _is_blank(raw: object) -> bool:
@@ -246,15 +297,20 @@ def _show(raw: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def _safely(raw: object, read: Callable[[], Reading]) -> Reading:
-    """Blank cells and error values, the same for every reader; then ``read``, guarded so that
-    no reader ever raises on unexpected input."""
+def _safely(raw: object, read: Callable[[object], Reading], *, quoted: bool = True) -> Reading:
+    """Blank cells, error values and uncomputed formulas, the same for every reader; then
+    ``read`` (of ``raw`` without its quote prefix unless ``quoted`` is False), guarded so
+    that no reader ever raises on unexpected input."""
     try:
+        if quoted:
+            raw = strip_quote_prefix(raw)
         if _is_blank(raw):
             return _BLANK
         if is_error_value(raw):
             return _error(raw)  # type: ignore[arg-type]
-        return read()
+        if is_uncomputed_formula(raw):
+            return _uncomputed(raw)  # type: ignore[arg-type]
+        return read(raw)
     except Exception:  # readers must never raise
         return Reading(None, _UNREADABLE, False)
 
@@ -340,6 +396,8 @@ def _as_decimal(raw: object) -> Decimal | str:
 
 
 def _count(raw: object) -> Reading:
+    if isinstance(raw, str) and _PERCENT.search(fold(raw)):
+        return _bad(_show(raw), "là tỷ lệ phần trăm", "cần nhập số lượng (số nguyên, ví dụ 12)")
     value = _as_decimal(raw)
     if isinstance(value, str):
         return _bad(_show(raw), value, _COUNT_EXPECTED)
@@ -364,7 +422,7 @@ def _count(raw: object) -> Reading:
 
 def read_count(raw: object) -> Reading:
     """A non-negative whole number (int); see the module docstring for accepted forms."""
-    return _safely(raw, lambda: _count(raw))
+    return _safely(raw, _count)
 
 
 def _number(raw: object) -> Reading:
@@ -379,7 +437,7 @@ def _number(raw: object) -> Reading:
 
 def read_number(raw: object) -> Reading:
     """Any real number (float), in Vietnamese formats; see the module docstring."""
-    return _safely(raw, lambda: _number(raw))
+    return _safely(raw, _number)
 
 
 def _yesno(raw: object) -> Reading:
@@ -398,7 +456,7 @@ def _yesno(raw: object) -> Reading:
 
 def read_yesno(raw: object) -> Reading:
     """A bool: :data:`YES_WORDS` / 1 / True, or :data:`NO_WORDS` / 0 / False."""
-    return _safely(raw, lambda: _yesno(raw))
+    return _safely(raw, _yesno)
 
 
 def _text(raw: object) -> Reading:
@@ -419,7 +477,7 @@ def _text(raw: object) -> Reading:
 
 def read_text(raw: object) -> Reading:
     """Cleaned text (:func:`ttcs.text.clean`); numbers and dates get a natural text form."""
-    return _safely(raw, lambda: _text(raw))
+    return _safely(raw, _text, quoted=False)
 
 
 def _make_date(shown: str, year: int, month: int, day: int) -> Reading:
@@ -460,7 +518,7 @@ def _date(raw: object) -> Reading:
 
 def read_date(raw: object) -> Reading:
     """A datetime.date from a date cell, a dd/mm/yyyy-like text or a serial day number."""
-    return _safely(raw, lambda: _date(raw))
+    return _safely(raw, _date)
 
 
 def _choice_expected(choices: Sequence[str], limit: int = 10) -> str:
@@ -488,7 +546,7 @@ def _choice(raw: object, choices: Sequence[str]) -> Reading:
 def read_choice(raw: object, choices: Sequence[str]) -> Reading:
     """One of ``choices``, matched with :func:`ttcs.text.fold` (then, if unique, with
     :func:`ttcs.text.key`, ignoring punctuation and spaces); returns the label as given."""
-    return _safely(raw, lambda: _choice(raw, choices))
+    return _safely(raw, lambda value: _choice(value, choices))
 
 
 READERS: dict[str, Callable[[object], Reading]] = {

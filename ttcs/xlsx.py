@@ -12,20 +12,29 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook
 
 from ttcs.errors import UserError
+from ttcs.values import uncomputed_formula, untagged
 
 Raw = dict[str, list[list[Any]]]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected .xlsx and old .xls files are OLE files
 ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip archive
 _ADDRESS = re.compile(r"([A-Z]+)([0-9]+)")
+# A sheet holding neither an error cell nor a formula need not be parsed again.
+_MAYBE_SPECIAL = re.compile(rb"""t=["']e["']|<(?:\w+:)?f[\s/>]""")
 
 
 class UnreadableWorkbook(UserError):
     """The file cannot be read as a workbook at all."""
 
 
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return untagged(value) or None
+    return value
+
+
 def _trim(row: list[Any]) -> list[Any]:
     """Empty strings become None and trailing blanks go, as the Sheets API trims rows."""
-    cells = [None if isinstance(v, str) and v == "" else v for v in row]
+    cells = [_cell_value(v) for v in row]
     while cells and cells[-1] is None:
         cells.pop()
     return cells
@@ -59,46 +68,73 @@ def _position(address: str) -> tuple[int, int] | None:
     return int(match[2]) - 1, col - 1
 
 
-def _error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
-    """Error values (#REF!, #N/A, …) by sheet name, from the sheet XML.
+def _special_value(cell: ElementTree.Element) -> str | None:
+    """The raw value calamine cannot give for one ``<c>``: its error value, or the marker of a
+    formula without a computed value (calamine reads both as empty)."""
+    kind = cell.get("t")
+    value = formula = None
+    for child in cell:
+        name = _local(child.tag)
+        if name == "v":
+            value = child
+        elif name == "f":
+            formula = child
+    if kind == "e" and value is not None and value.text:
+        return value.text
+    # No <v>, or an empty one where the type cannot be empty (a formula giving "" is t="str").
+    if formula is not None and (value is None or (not value.text and kind != "str")):
+        return uncomputed_formula(formula.text)
+    return None
 
-    calamine reads an error cell as an empty one, which would turn "#REF!" into a blank; the
-    readers must see the error to report it. Sheets without error cells are not parsed.
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip part holding its XML."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = {}
+    for sheet in (e for e in book.iter() if _local(e.tag) == "sheet"):
+        rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rel_id, "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else (
+            posixpath.normpath(posixpath.join("xl", target)))
+    return parts
+
+
+def _special_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Error values (#REF!, #N/A, …) and uncomputed formulas by sheet name, from the sheet XML.
+
+    calamine reads both as empty cells, which would turn "#REF!" or a formula never
+    calculated into a blank; the readers must see them to report them. One pass per sheet,
+    and only over sheets that hold an error cell or a formula.
     """
     found: dict[str, list[tuple[int, int, str]]] = {}
     with zipfile.ZipFile(path) as archive:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-        for sheet in (e for e in book.iter() if _local(e.tag) == "sheet"):
-            rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-            target = targets.get(rel_id, "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join("xl", target))
+        for name, part in _sheet_parts(archive).items():
             try:
                 data = archive.read(part)
             except KeyError:
                 continue
-            if b't="e"' not in data and b"t='e'" not in data:
+            if not _MAYBE_SPECIAL.search(data):
                 continue
             cells = []
             for cell in ElementTree.fromstring(data).iter():
-                if _local(cell.tag) != "c" or cell.get("t") != "e":
+                if _local(cell.tag) != "c":
                     continue
                 where = _position(cell.get("r", ""))
-                value = next((e.text for e in cell if _local(e.tag) == "v"), None)
+                value = _special_value(cell)
                 if where and value:
                     cells.append((*where, value))
-            found[sheet.get("name", "")] = cells
+            found[name] = cells
     return found
 
 
-def _restore_errors(raw: Raw, path: Path) -> None:
+def _restore_special(raw: Raw, path: Path) -> None:
     try:
-        errors = _error_cells(path)
-    except Exception:  # calamine read the values; a missing error value is not worth a crash
+        special = _special_cells(path)
+    except Exception:  # calamine read the values; a missing special value is not worth a crash
         return
-    for name, cells in errors.items():
+    for name, cells in special.items():
         rows = raw.get(name)
         if rows is None:
             continue
@@ -114,7 +150,8 @@ def read_xlsx(path: Path) -> Raw:
     """Every tab's values, read with calamine (16× faster than openpyxl for values).
 
     Rows start at row 1 and cells at column A, whatever is empty, so that positions are the
-    sheet's own A1 addresses; error cells keep their error value ("#REF!").
+    sheet's own A1 addresses; error cells keep their error value ("#REF!") and a formula
+    never calculated is an :func:`ttcs.values.uncomputed_formula`.
     """
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -127,5 +164,5 @@ def read_xlsx(path: Path) -> Raw:
             raw[name] = rows
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise UnreadableWorkbook(f"{path}: không đọc được bảng tính ({_reason(path)})") from exc
-    _restore_errors(raw, path)
+    _restore_special(raw, path)
     return raw
