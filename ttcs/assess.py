@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,17 @@ from ttcs.collect import Located
 from ttcs.form import Form
 from ttcs.parse import Parsed
 from ttcs.store import Store, UnitRun, content_hash
-from ttcs.validate import validate_raw
+from ttcs.validate import CheckFailed, validate_raw
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A run's verdicts (unit -> verdict id) and the units whose workbook could not be checked
+    (unit -> one-line reason): those are unreachable tonight, with nothing stored for them, so
+    the next run checks them again."""
+
+    verdicts: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -36,28 +47,34 @@ def record(parsed: Parsed) -> dict[str, Any]:
     }
 
 
-def judge(store: Store, form: Form, located: Iterable[Located]) -> dict[str, int]:
-    """unit -> verdict id, validating only snapshots not yet judged under this form."""
+def judge(store: Store, form: Form, located: Iterable[Located]) -> Judged:
+    """Each unit's verdict, validating only snapshots not yet judged under this form; a unit
+    whose checks fail costs only its own verdict."""
     digest = form_hash(form)
     with_snapshot = [item for item in located if item.snapshot_id]
     known = store.verdict_ids((item.snapshot_id for item in with_snapshot), digest)
-    out: dict[str, int] = {}
+    judged = Judged()
     for item in with_snapshot:
         assert item.snapshot_id is not None
         if item.snapshot_id not in known:
-            verdict = validate_raw(form, store.snapshot_raw(item.snapshot_id), item.unit)
+            try:
+                verdict = validate_raw(form, store.snapshot_raw(item.snapshot_id), item.unit)
+            except CheckFailed as exc:
+                judged.failed[item.unit] = str(exc)
+                continue
             with store.begin() as conn:
                 known[item.snapshot_id] = store.put_verdict(
                     conn, item.snapshot_id, digest, verdict.status, verdict.issues,
                     record(verdict.parsed))
-        out[item.unit] = known[item.snapshot_id]
-    return out
+        judged.verdicts[item.unit] = known[item.snapshot_id]
+    return judged
 
 
 def classify_run(store: Store, run_id: int, as_of: dt.datetime, deadline: dt.datetime,
-                 located: Sequence[Located], verdicts: dict[str, int],
+                 located: Sequence[Located], judged: Judged,
                  excluded: Iterable[str]) -> list[UnitRun]:
     """Record accepted submissions seen now, then every unit's status and flags."""
+    verdicts = judged.verdicts
     summaries = store.verdict_summaries(verdicts.values())
     with store.begin() as conn:
         for item in located:
@@ -68,14 +85,15 @@ def classify_run(store: Store, run_id: int, as_of: dt.datetime, deadline: dt.dat
     rows = []
     for item in located:
         verdict = summaries.get(verdicts.get(item.unit, -1))
-        if item.reason or verdict is None:
+        reason = item.reason or judged.failed.get(item.unit)
+        if reason or verdict is None:
             standing = Standing("unreachable", False, 0)
         else:
             standing = Standing(verdict["status"], bool(verdict["inconsistent"]),
                                 verdict["warnings"])
         times = [when for when, _ in accepted.get(item.unit, [])]
         rows.append(UnitRun(item.unit, standing.status, flags(standing, times, deadline, as_of),
-                            verdict["id"] if verdict else None, item.modified, item.reason))
+                            verdict["id"] if verdict else None, item.modified, reason))
     rows += [UnitRun(code, "excluded", [], None, None, None) for code in excluded]
     with store.begin() as conn:
         store.put_unit_runs(conn, run_id, rows)

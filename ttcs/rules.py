@@ -41,7 +41,11 @@ class Checker:
         self.form = form
         self.parsed = parsed
         self.issues: list[Issue] = []
-        self.items = _plain(parsed.items)
+        # A single field the parser could not find (tab deleted, label retyped) is unknown,
+        # like a missing column in a table: its rules are skipped, the parser reported it.
+        unknown = {spec.id: None for block in form.tables.values()
+                   if isinstance(block, ItemsBlock) for spec in block.fields}
+        self.items = unknown | _plain(parsed.items)
 
     def run(self) -> list[Issue]:
         self._required()

@@ -6,12 +6,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ttcs import registry
+from ttcs.errors import UserError
 from ttcs.form import Form
 from ttcs.issues import Issue
 from ttcs.parse import Parsed, find_unit_code, parse_workbook
 from ttcs.rules import check
 
 Status = Literal["not_started", "in_progress", "submitted", "needs_fix"]
+_SHOWN_CHARS = 200  # of an unexpected error's text, in the one-line reason
+
+
+class CheckFailed(UserError):
+    """Parsing or checking a workbook raised: it cannot be judged (one Vietnamese line)."""
 
 
 @dataclass
@@ -45,7 +51,19 @@ def status_of(form: Form, parsed: Parsed, issues: list[Issue]) -> Status:
 
 def validate_raw(form: Form, raw: dict[str, list[list[Any]]], unit_code: str | None = None,
                  ) -> Verdict:
-    """Validate a workbook's raw cells; the unit is read from the workbook unless given."""
+    """Validate a workbook's raw cells; the unit is read from the workbook unless given.
+
+    Whatever goes wrong inside becomes :class:`CheckFailed`, so that one workbook the checks
+    did not foresee costs its own verdict only.
+    """
+    try:
+        return _validate(form, raw, unit_code)
+    except Exception as exc:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())[:_SHOWN_CHARS]
+        raise CheckFailed(f"không kiểm tra được bảng tính ({text})") from exc
+
+
+def _validate(form: Form, raw: dict[str, list[list[Any]]], unit_code: str | None) -> Verdict:
     written = find_unit_code(form, raw)
     code = registry.normalise_code(unit_code) if unit_code else written
     unit = _known_unit(code)

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from ttcs.backends import FetchError, Raw, Source
+from ttcs.campaign import ReadLimits
+from ttcs.workbook_limits import checked_workbook
 from ttcs.xlsx import UnreadableWorkbook, read_xlsx
 
 _CODE_PREFIX = re.compile(r"^(\d{5})\b")
@@ -15,28 +17,43 @@ _CODE_PREFIX = re.compile(r"^(\d{5})\b")
 class LocalBackend:
     name = "local"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, limits: ReadLimits | None = None) -> None:
         self.folder = folder
+        self.limits = limits or ReadLimits()
 
     def list_sources(self) -> list[Source]:
+        """Every *.xlsx entry, even one that is no readable file (a folder, a dangling link):
+        listed, so that reading it fails with the reason and its unit is unreachable."""
         if not self.folder.is_dir():
             return []
         found = []
         for path in sorted(self.folder.rglob("*.xlsx")):
             if path.name.startswith(("~$", ".~lock")):  # Excel/LibreOffice lock files
                 continue
-            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
             # The file name from `ttcs template` starts with the code: a hint used only when
             # the file cannot be read at all (to say which unit is unreachable).
             match = _CODE_PREFIX.match(path.name)
-            found.append(Source(str(path), modified, match.group(1) if match else None))
+            found.append(Source(str(path), _modified(path), match.group(1) if match else None))
         return found
 
     def fetch(self, source: Source) -> Raw:
+        path = Path(source.locator)
         try:
-            return read_xlsx(Path(source.locator))
+            target = checked_workbook(path, self.limits, self.folder)
+            return read_xlsx(target)
         except UnreadableWorkbook as exc:
-            raise FetchError(str(exc)) from None
+            # A commune reads this reason: its file's name, never our folder.
+            raise FetchError(str(exc).replace(str(path.resolve()), path.name)) from None
 
     def describe_missing(self) -> str:
-        return f"không tìm thấy tệp báo cáo của đơn vị trong thư mục {self.folder}"
+        return "không tìm thấy tệp báo cáo của đơn vị trong thư mục báo cáo của tỉnh"
+
+
+def _modified(path: Path) -> dt.datetime | None:
+    """The file's time, or the link's own when its target is gone; None if neither can be read."""
+    for look in (path.stat, path.lstat):
+        try:
+            return dt.datetime.fromtimestamp(look().st_mtime, dt.UTC)
+        except OSError:
+            continue
+    return None

@@ -65,12 +65,15 @@ def validate(
     from ttcs.campaign import load_campaign
     from ttcs.form import load_form
     from ttcs.validate import validate_raw
+    from ttcs.workbook_limits import checked_workbook
     from ttcs.xlsx import read_xlsx
 
     try:
         if unit:
             registry.unit(unit)  # an unknown --unit is bad input, like an unreadable file
-        form = load_form(load_campaign(config).form)
+        campaign = load_campaign(config)
+        form = load_form(campaign.form)
+        checked_workbook(file, campaign.read_limits)
         verdict = validate_raw(form, read_xlsx(file), unit)
     except UserError as exc:
         if as_json:
