@@ -26,8 +26,8 @@ thousands separator):
   number cell also ``"12%"`` (read as 12, not 0.12). A percentage (``"50%"``,
   ``"50 phần trăm"``) in a count cell is a problem: a share is not a count. A number cell
   formatted as a percentage arrives as its value (0.5): readers see values, not formats.
-  Multiplier words are a problem because the intended
-  value is unclear: ``"1,5 triệu"``, ``"12k"``, ``"3 nghìn"``, ``"2 tỷ"``, ``"3 chục"``.
+  Multiplier words are a problem because the intended value is unclear: ``"1,5 triệu"``,
+  ``"12k"``, ``"3 nghìn"``, ``"2 tỷ"``, ``"3 chục"``.
 * Words before the number that make it approximate are a problem: ``"khoảng 12"``,
   ``"trên 100"``, ``"hơn 5"``, ``"~12"``, ``">5"``.
 * Zero: in count and number cells ``"không"``, ``"không có"``, ``"ko"``, ``"chưa có"``
@@ -297,12 +297,13 @@ def _show(raw: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def _safely(raw: object, read: Callable[[object], Reading], *, quoted: bool = True) -> Reading:
-    """Blank cells, error values and uncomputed formulas, the same for every reader; then
-    ``read`` (of ``raw`` without its quote prefix unless ``quoted`` is False), guarded so
-    that no reader ever raises on unexpected input."""
+def _safely(raw: object, read: Callable[[object], Reading], *,
+            keep_quote_prefix: bool = False) -> Reading:
+    """The quote prefix dropped (unless kept); blank cells, error values and uncomputed
+    formulas, the same for every reader; then ``read``, guarded so that no reader ever raises
+    on unexpected input."""
     try:
-        if quoted:
+        if not keep_quote_prefix:
             raw = strip_quote_prefix(raw)
         if _is_blank(raw):
             return _BLANK
@@ -477,7 +478,7 @@ def _text(raw: object) -> Reading:
 
 def read_text(raw: object) -> Reading:
     """Cleaned text (:func:`ttcs.text.clean`); numbers and dates get a natural text form."""
-    return _safely(raw, _text, quoted=False)
+    return _safely(raw, _text, keep_quote_prefix=True)
 
 
 def _make_date(shown: str, year: int, month: int, day: int) -> Reading:
