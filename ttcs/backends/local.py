@@ -37,13 +37,17 @@ class LocalBackend:
         return found
 
     def fetch(self, source: Source) -> Raw:
+        """The workbook's cells, once it is within the read limits. A commune reads the
+        reason of a failure: it names the file, never our folder."""
         path = Path(source.locator)
         try:
             target = checked_workbook(path, self.limits, self.folder)
+        except UnreadableWorkbook as exc:
+            raise FetchError(str(exc)) from None
+        try:
             return read_xlsx(target)
         except UnreadableWorkbook as exc:
-            # A commune reads this reason: its file's name, never our folder.
-            raise FetchError(str(exc).replace(str(path.resolve()), path.name)) from None
+            raise FetchError(str(exc).replace(str(target), path.name)) from None
 
     def describe_missing(self) -> str:
         return "không tìm thấy tệp báo cáo của đơn vị trong thư mục báo cáo của tỉnh"
