@@ -23,8 +23,9 @@ FLAG_VI = {
     "inconsistent": "số liệu mâu thuẫn/sai",
     "warnings": "có cảnh báo",
     "changed_after_submit": "sửa sau khi đã nộp",
+    "conflict": "nhiều tệp cùng đơn vị",
 }
-NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit"}
+NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit", "conflict"}
 
 
 def run_issues(store: Store, run_id: int) -> dict[str, list[Issue]]:
@@ -78,6 +79,8 @@ def summary_markdown(document: dict[str, Any], attention: list[dict[str, str]]) 
         lines += [f"| {f['outline']} | {f['label']} | {f['value']} | "
                   f"{'' if f['percent'] is None else str(f['percent']) + '%'} |" for f in figures]
         lines.append("")
+    if document.get("notes"):
+        lines += ["## Ghi chú về tệp", ""] + [f"- {note}" for note in document["notes"]] + [""]
     if attention:
         lines += ["## Đơn vị cần chú ý", "", "| Mã | Đơn vị | Trạng thái | Cờ | Lỗi đầu tiên |",
                   "| --- | --- | --- | --- | --- |"]

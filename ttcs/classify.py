@@ -6,7 +6,9 @@
   what consolidation uses;
 - ``late``: past the deadline with no submission accepted by the deadline (it stays on a
   unit that submitted afterwards, next to ``submitted_late``);
-- ``changed_after_submit``: accepted before, and the sheet is no longer complete and valid.
+- ``changed_after_submit``: accepted before, and the sheet is no longer complete and valid;
+- ``conflict``: several sources claim the unit; one is used (see :mod:`ttcs.collect`), the
+  others wait for the coordinator. It is added when the run is published.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FLAGS = ("late", "submitted_late", "inconsistent", "warnings", "changed_after_submit")
+FLAGS = ("late", "submitted_late", "inconsistent", "warnings", "changed_after_submit",
+         "conflict")
+CONFLICT = "conflict"
 STATUSES = ("not_started", "in_progress", "submitted", "needs_fix", "unreachable", "excluded")
 
 

@@ -69,6 +69,9 @@ def build(store: Store, campaign: Campaign, run_id: int,
         "units": units,
         "totals": totals(units, accepted, campaign.deadline) | {
             "figures": figures.indicators},
+        # about files: several claiming a unit, other provinces, no unit code, dates out of
+        # bounds (runs.notes)
+        "notes": json.loads(run["notes"] or "[]"),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,14 +36,17 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
+from sqlalchemy.exc import DatabaseError
 
 from ttcs.errors import ConfigError
 from ttcs.issues import Issue
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UtcDateTime(TypeDecorator):
@@ -91,13 +95,18 @@ snapshots = Table(
 )
 
 # What each source (file path or spreadsheet id) looked like when last read, so that an
-# unchanged source is not read again.
+# unchanged source is not read again. ``modified`` is the time the listing gave (compared with
+# the next listing); ``dated`` is the time we count for that version, kept between the last
+# run that had not seen it and ``seen_at``, the first run that did (schema 2).
 sources = Table(
     "sources", metadata,
     Column("locator", Text, primary_key=True),
     Column("modified", UtcDateTime),
     Column("unit", String(5)),
     Column("snapshot_id", ForeignKey("snapshots.id")),
+    Column("first_seen", UtcDateTime),  # as-of time of the first run that listed the locator
+    Column("seen_at", UtcDateTime),  # as-of time of the first run that listed this version
+    Column("dated", UtcDateTime),
 )
 
 # The feedback tab we last wrote into each commune spreadsheet: what it said (a digest of the
@@ -203,12 +212,24 @@ def content_hash(data: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """When a source's current version was seen, and the time counted for it."""
+
+    first_seen: dt.datetime | None  # the first run that listed the locator
+    seen_at: dt.datetime | None  # the first run that listed this version
+    dated: dt.datetime | None  # the version's time, within the runs' bounds
+
+
+@dataclass(frozen=True)
 class SourceState:
     locator: str
     modified: dt.datetime | None
     unit: str | None
     snapshot_id: int | None
     feedback_modified: dt.datetime | None = None  # the sheet's time right after our feedback
+    sighting: Sighting = Sighting(None, None, None)
+    accepted: bool = False  # holds its unit's latest accepted submission
+    in_use: bool = False  # its unit's verdict in the latest finished run came from it
 
 
 @dataclass(frozen=True)
@@ -269,6 +290,13 @@ class Store:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
             return dict(row)
 
+    def run_before(self, when: dt.datetime) -> dt.datetime | None:
+        """The as-of time of the latest finished run strictly before ``when``."""
+        query = select(func.max(runs.c.as_of)).where(runs.c.finished.is_not(None),
+                                                     runs.c.as_of < when)
+        with self.begin() as conn:
+            return conn.execute(query).scalar()
+
     def latest_run(self, as_of: dt.datetime | None = None) -> int | None:
         """The latest finished run whose as-of time is not after ``as_of``."""
         query = select(runs.c.id).where(runs.c.finished.is_not(None))
@@ -282,10 +310,33 @@ class Store:
     def sources(self) -> dict[str, SourceState]:
         query = select(sources, feedback.c.modified.label("feedback_modified")).outerjoin(
             feedback, feedback.c.locator == sources.c.locator)
+        accepted = set(self._accepted_locators().values())
+        in_use = set(self._locators_in_use().values())
         with self.begin() as conn:
             return {r.locator: SourceState(r.locator, r.modified, r.unit, r.snapshot_id,
-                                           r.feedback_modified)
+                                           r.feedback_modified,
+                                           Sighting(r.first_seen, r.seen_at, r.dated),
+                                           r.locator in accepted, r.locator in in_use)
                     for r in conn.execute(query)}
+
+    def _accepted_locators(self) -> dict[str, str]:
+        """unit -> the source of its latest accepted submission."""
+        query = (select(submissions.c.unit, snapshots.c.locator)
+                 .join(verdicts, verdicts.c.id == submissions.c.verdict_id)
+                 .join(snapshots, snapshots.c.id == verdicts.c.snapshot_id)
+                 .order_by(submissions.c.accepted_at, submissions.c.id))
+        with self.begin() as conn:
+            return {r.unit: r.locator for r in conn.execute(query)}
+
+    def _locators_in_use(self) -> dict[str, str]:
+        """unit -> the source its verdict came from in the latest finished run."""
+        run_id = self.latest_run()
+        query = (select(unit_runs.c.unit, snapshots.c.locator)
+                 .join(verdicts, verdicts.c.id == unit_runs.c.verdict_id)
+                 .join(snapshots, snapshots.c.id == verdicts.c.snapshot_id)
+                 .where(unit_runs.c.run_id == run_id))
+        with self.begin() as conn:
+            return {r.unit: r.locator for r in conn.execute(query)}
 
     def snapshot_sources(self, snapshot_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """Snapshot id -> (locator, content hash)."""
@@ -316,7 +367,8 @@ class Store:
                 conn.execute(insert(feedback).values(locator=locator, **values))
 
     def put_snapshot(self, conn: Connection, run_id: int, unit: str | None, locator: str,
-                     modified: dt.datetime | None, raw: Any) -> int:
+                     modified: dt.datetime | None, raw: Any,
+                     sighting: Sighting | None = None) -> int:
         """Store a raw response (before parsing) unless the unit's latest one is identical."""
         digest = content_hash(raw)
         latest = conn.execute(
@@ -330,12 +382,16 @@ class Store:
             snapshot_id = int(conn.execute(insert(snapshots).values(
                 unit=unit, locator=locator, content_hash=digest, modified=modified,
                 fetched_in_run=run_id, raw=_pack(raw))).inserted_primary_key[0])
-        self.remember_source(conn, locator, modified, unit, snapshot_id)
+        self.remember_source(conn, locator, modified, unit, snapshot_id, sighting)
         return snapshot_id
 
     def remember_source(self, conn: Connection, locator: str, modified: dt.datetime | None,
-                        unit: str | None, snapshot_id: int | None) -> None:
-        values = {"modified": modified, "unit": unit, "snapshot_id": snapshot_id}
+                        unit: str | None, snapshot_id: int | None,
+                        sighting: Sighting | None = None) -> None:
+        sighting = sighting or Sighting(None, None, modified)
+        values = {"modified": modified, "unit": unit, "snapshot_id": snapshot_id,
+                  "first_seen": sighting.first_seen, "seen_at": sighting.seen_at,
+                  "dated": sighting.dated}
         done = conn.execute(update(sources).where(sources.c.locator == locator).values(**values))
         if done.rowcount == 0:
             conn.execute(insert(sources).values(locator=locator, **values))
@@ -458,6 +514,16 @@ class Store:
                  "flags": json.dumps(r.flags), "verdict_id": r.verdict_id,
                  "last_modified": r.last_modified, "reason": r.reason} for r in rows])
 
+    def add_flag(self, run_id: int, units: Iterable[str], flag: str) -> None:
+        """Add ``flag`` to these units' rows of a run (once, the list kept sorted)."""
+        with self.begin() as conn:
+            for unit in units:
+                where = (unit_runs.c.run_id == run_id) & (unit_runs.c.unit == unit)
+                found = conn.execute(select(unit_runs.c.flags).where(where)).scalar()
+                if found is not None and flag not in json.loads(found):
+                    conn.execute(update(unit_runs).where(where).values(
+                        flags=json.dumps(sorted([*json.loads(found), flag]))))
+
     def unit_runs(self, run_id: int) -> list[UnitRun]:
         with self.begin() as conn:
             query = select(unit_runs).where(unit_runs.c.run_id == run_id).order_by(
@@ -475,17 +541,100 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_store(url: str) -> Store:
-    """Open (creating and migrating as needed) the database at a SQLAlchemy URL."""
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating and migrating as needed) the database at a SQLAlchemy URL.
+
+    A new SQLite database is created only where no file exists; an existing file that is empty,
+    not SQLite or damaged is refused in one line and left exactly as it is.
+    """
+    path = check_database(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(url)
     except Exception as exc:  # bad URL or missing driver
         raise ConfigError(f"không mở được cơ sở dữ liệu {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    _migrate(engine)
+    try:
+        _migrate(engine)
+    except DatabaseError as exc:
+        raise ConfigError(f"không mở được cơ sở dữ liệu {path or url}: "
+                          f"{_first_line(exc.orig or exc)}") from None
     return Store(engine)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory or non-SQLite database."""
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?")[0])
+
+
+def check_database(url: str) -> Path | None:
+    """Refuse (one line) a SQLite file at ``url`` that is not a healthy database, reading it
+    only; the file, or None for an in-memory or non-SQLite database."""
+    path = sqlite_path(url)
+    if path is not None and (path.exists() or path.is_symlink()):
+        _check_sqlite_file(path)
+    return path
+
+
+def _check_sqlite_file(path: Path) -> None:
+    if not path.is_file():
+        problem = "không phải là một tệp"
+    elif path.stat().st_size == 0:
+        problem = "là tệp rỗng (0 byte), mọi lịch sử đã mất"
+    else:
+        problem = _sqlite_problem(path)
+    if problem:
+        raise ConfigError(
+            f"cơ sở dữ liệu trạng thái {path} {problem}; ttcs không sửa và không ghi đè tệp "
+            "này: hãy khôi phục nó từ bản sao lưu (hoặc chuyển nó đi nơi khác để bắt đầu một "
+            "cơ sở dữ liệu mới)")
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            return "không phải là cơ sở dữ liệu SQLite"
+    try:  # read-only: the file is never written, whatever state it is in
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return f"không mở được ({exc})"
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.Error as exc:
+        return f"bị hỏng ({exc})"
+    finally:
+        conn.close()
+    return None if found == ["ok"] else f"bị hỏng ({'; '.join(map(str, found))})"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _add_source_sightings(conn: Connection) -> None:
+    """Schema 2: when each source was first seen, and the time counted for its version.
+
+    Older databases knew only the listed time: it is kept as the counted time, and the runs
+    that fetched the source's snapshots give when it was first seen.
+    """
+    present = {c["name"] for c in inspect(conn).get_columns("sources")}
+    for column in ("first_seen", "seen_at", "dated"):
+        if column not in present:
+            conn.execute(text(f"ALTER TABLE sources ADD COLUMN {column} VARCHAR(32)"))
+    conn.execute(text(
+        "UPDATE sources SET dated = modified, "
+        "first_seen = (SELECT min(runs.as_of) FROM snapshots JOIN runs "
+        "  ON runs.id = snapshots.fetched_in_run WHERE snapshots.locator = sources.locator), "
+        "seen_at = (SELECT runs.as_of FROM snapshots JOIN runs "
+        "  ON runs.id = snapshots.fetched_in_run WHERE snapshots.id = sources.snapshot_id) "
+        "WHERE dated IS NULL"))
+
+
+# MIGRATIONS[n - 1] brings a database from schema n to n + 1.
+MIGRATIONS = (_add_source_sightings,)
 
 
 def _migrate(engine: Engine) -> None:
@@ -502,4 +651,8 @@ def _migrate(engine: Engine) -> None:
             raise ConfigError(
                 f"cơ sở dữ liệu {engine.url} được tạo bởi phiên bản ttcs mới hơn "
                 f"(lược đồ {current} > {SCHEMA_VERSION}); cần cập nhật ttcs")
-        # Future migrations: `for step in MIGRATIONS[int(current):]: step(conn)` then bump.
+        elif int(current) < SCHEMA_VERSION:
+            for step in MIGRATIONS[int(current) - 1:]:
+                step(conn)
+            conn.execute(update(meta).where(meta.c.key == "schema_version")
+                         .values(value=str(SCHEMA_VERSION)))

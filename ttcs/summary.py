@@ -643,7 +643,18 @@ def _status_tab(ctx: _Context) -> SummaryTab:
                         SummaryCell(None, "text", colour),
                         SummaryCell(count, "count", colour)])
         b.tab.merges.append((number, 2, number, 3))
+    _notes_block(b, ctx.document.get("notes") or [])
     return b.tab
+
+
+def _notes_block(b: _Builder, notes: list[str]) -> None:
+    """The run's notes about files (several for one unit, other province, no code, dates)."""
+    if not notes:
+        return
+    b.blank()
+    b.row([SummaryCell(None, "note"), SummaryCell("Ghi chú về tệp", "note", bold=True)])
+    for note in notes:
+        b.span(note, "text", first=2)
 
 
 def _issues_tab(ctx: _Context, issues: list[Issue]) -> SummaryTab:

@@ -72,8 +72,10 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
 def nightly(config: ConfigOption = None, now: NowOption = None) -> None:
     """Thu thập, kiểm tra, phân loại mọi đơn vị và ghi status.json."""
     from ttcs.campaign import load_campaign
+    from ttcs.store import check_database
 
     campaign = load_campaign(config)
+    check_database(campaign.database)  # a damaged database: one line, before any server starts
     document = run_nightly(config, parse_time(now, campaign, "--now"))
     print_status(document)
     console.print(f"Đã ghi [bold]{campaign.output_dir / 'status.json'}[/]")
@@ -136,3 +138,7 @@ def print_status(document: dict[str, Any]) -> None:
     console.print(f"[bold]{counts}[/]")
     console.print(f"Đã nộp hợp lệ {totals['reported']}/{totals['expected']}, đúng hạn "
                   f"{totals['on_time']}; hạn nộp {document['deadline']}")
+    if document.get("notes"):
+        console.print("[bold]Ghi chú về tệp:[/]")
+        for note in document["notes"]:
+            console.print(f"- {note}", highlight=False, markup=False)
