@@ -13,7 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from ttcs import registry
+from ttcs.attention import attention_rows, summary_markdown
 from ttcs.campaign import load_campaign
+from ttcs.classify import FLAGS
 from ttcs.consolidate import consolidate
 from ttcs.issues import Issue
 from ttcs.summary import (
@@ -610,3 +612,24 @@ def test_styles_tell_a_sheets_renderer_the_number_type() -> None:
              ("count", "percent", "ratio", "date", "datetime", "text")}
     assert kinds == {"count": "number", "percent": "percent", "ratio": "number",
                      "date": "date", "datetime": "datetime", "text": None}
+
+
+def test_conflicts_and_notes_about_files_reach_the_status_tab_and_the_artifact(
+        campaign, form, figures, tmp_path) -> None:
+    notes = [f"Đơn vị {A} có 2 tệp cùng ghi mã đơn vị: dùng {A}.xlsx (giữ bản đã nộp hợp lệ), "
+             "không dùng ban-sao.xlsx",
+             "ban-sao.xlsx: ngày sửa ghi trên tệp 01/01/2030 08:00 là sau lúc được đọc; "
+             "tính là 01/10/2025 06:00"]
+    units = [dict(u, flags=["conflict"]) if u["code"] == A else u for u in DOCUMENT["units"]]
+    by_flag = {flag: sum(flag in u["flags"] for u in units) for flag in FLAGS}
+    document = DOCUMENT | {"units": units, "notes": notes,
+                           "totals": DOCUMENT["totals"] | {"by_flag": by_flag}}
+    tabs = summary_model(campaign, form, document, figures, ISSUES)
+    ws = load_workbook(write_summary_xlsx(tabs, tmp_path / "tong_hop.xlsx"))["Tình trạng"]
+    assert _body(ws)[0][5] == "nhiều tệp cùng đơn vị"
+    heading = _row_of(ws, "Ghi chú về tệp", col=2)
+    assert [ws.cell(heading + n, 2).value for n in (1, 2)] == notes
+    markdown = summary_markdown(document, attention_rows(document, {}))
+    assert "## Ghi chú về tệp\n\n- " + notes[0] + "\n- " + notes[1] in markdown
+    assert f"| {A} | Xã Dân Hóa | đã nộp | nhiều tệp cùng đơn vị |" in markdown
+    assert "| nhiều tệp cùng đơn vị | 1 |" in markdown
