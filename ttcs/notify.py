@@ -27,9 +27,10 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
 
 from ttcs.errors import ConfigError
@@ -111,8 +112,8 @@ class Mailer:
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
-            raise SendError(f"không kết nối được máy chủ SMTP {self.host}:{self.port}: "
-                            f"{_reason(exc)}") from None
+            raise SendError(f"không kết nối hoặc đăng nhập được máy chủ SMTP {self.host}:"
+                            f"{self.port}: {_reason(exc)}") from None
         try:
             delivery = self._transaction(smtp, to, cc, payload)
         except (OSError, smtplib.SMTPException) as exc:  # before the message was sent
@@ -124,10 +125,15 @@ class Mailer:
 
     def message(self, to: Sequence[str], cc: Sequence[str], subject: str, text: str,
                 html: str) -> bytes:
-        """The e-mail as sent: headers, the plain text and the HTML alternative (CRLF lines)."""
-        message = EmailMessage()
-        message["Subject"] = subject
-        message["From"] = Address(self.sender_name, addr_spec=self.sender)
+        """The e-mail as sent: headers, the plain text and the HTML alternative (CRLF lines).
+
+        Built the compat32 way, as apprise did: the modern policy splits a long Vietnamese
+        sender name into encoded words mid-word, which Python's own parser reads back with a
+        space inside a word ("Qu ảng Trị").
+        """
+        message = MIMEMultipart("alternative")
+        message["Subject"] = Header(subject, "utf-8")
+        message["From"] = formataddr((self.sender_name, self.sender), charset="utf-8")
         message["To"] = ", ".join(to)
         if cc:
             message["Cc"] = ", ".join(cc)
@@ -136,9 +142,9 @@ class Mailer:
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         message["X-Application"] = APP_ID
-        message.set_content(text, cte="quoted-printable")
-        message.add_alternative(html, subtype="html", cte="quoted-printable")
-        return message.as_bytes(policy=email.policy.SMTP)
+        message.attach(MIMEText(text, "plain", "utf-8"))
+        message.attach(MIMEText(html, "html", "utf-8"))
+        return message.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
 
     def _connect(self) -> smtplib.SMTP:
         if self.port == 465 and not self.starttls:

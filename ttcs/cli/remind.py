@@ -156,8 +156,10 @@ def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
         table.add_column(column, overflow="fold")
     for r in summary["reminders"]:
         result = RESULT_VI.get(r["result"], r["result"])
+        if r["error"]:
+            result += f": {escape(r['error'])}"
         table.add_row(r["unit"], str(r["stage"]), r["channel"], ", ".join(r["to"]),
-                      ", ".join(r["cc"]), result + (f": {escape(r['error'])}" if r["error"] else ""))
+                      ", ".join(r["cc"]), result)
     console.print(table)
     results = Counter(r["result"] for r in summary["reminders"])
     console.print(f"[bold]Đã gửi {results['sent']} tin, lỗi {results['failed']}[/]; chưa có "
