@@ -9,6 +9,8 @@ cells, one long shared string copied into every cell, parts that inflate to hund
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -119,3 +121,22 @@ def with_doctype(path: Path) -> Path:
     return workbook(path, ['<row r="1"><c r="A1"><v>1</v></c></row>'],
                     head='<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>')
 
+
+
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stdout.write(f"{done.returncode}\\n{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
+sys.stdout.write(done.stdout + done.stderr)
+"""
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None,
+                 ) -> tuple[int, int, list[str]]:
+    """Run ``command`` from a fresh interpreter: its exit code, its peak resident memory in KB
+    (ru_maxrss of the children of that interpreter: the command and whatever it waited for),
+    and its output lines (stdout then stderr)."""
+    result = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True,
+                            text=True, env=env, timeout=600, check=True)
+    code, peak_kb, *output = result.stdout.splitlines()
+    return int(code), int(peak_kb), output

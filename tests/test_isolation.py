@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
+import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from tests import hostile
 from tests.conftest import CONFIG, run_ttcs
 from tests.workbooks import DONG_THUAN, TEXTS, Book, training
 from ttcs import registry
@@ -169,3 +173,123 @@ def test_unit_whose_checks_raise_is_unreachable_and_nothing_is_stored(tmp_path: 
     assert store.verdict_ids([located[1].snapshot_id], form_hash(form)) == {}
     # Nothing stored for it: the next run checks it again (a fixed program would judge it).
     assert judge(store, form, located).failed == judged.failed
+
+
+# -- a night over a folder holding hostile entries ------------------------------------------
+QUANG_TRI = [u.code for u in registry.units("44")]
+SUBMITTED, BLANK, NEEDS_FIX, WARNED = QUANG_TRI[:4]
+NO_TAB, CRASH, SPARSE, ZIP, STRINGS, FOLDER, DANGLING = QUANG_TRI[4:11]
+DEADLINE = dt.datetime(2025, 9, 30, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+NIGHT = DEADLINE + dt.timedelta(days=1, hours=5)
+BAD_REASONS = {
+    CRASH: "không kiểm tra được bảng tính (ExpressionError: không có trường 'no_such_field')",
+    SPARSE: f"{SPARSE}-bom.xlsx: không đọc được bảng tính (bảng 'PL01' dùng đến dòng 100.000, "
+            "vượt giới hạn 5.000 dòng)",
+    ZIP: f"{ZIP}-nen.xlsx: không đọc được bảng tính (tệp giải nén ra 300,0 MB, vượt giới hạn "
+         "200 MB)",
+    STRINGS: f"{STRINGS}-chu.xlsx: không đọc được bảng tính (chữ trong các ô tổng cộng "
+             "1.000.000.000 ký tự, vượt giới hạn 209.715.200 ký tự)",
+    FOLDER: f"{FOLDER}-thu-muc.xlsx: không đọc được bảng tính (đây là một thư mục, không phải "
+            "tệp bảng tính)",
+    DANGLING: f"{DANGLING}-lien-ket.xlsx: không đọc được bảng tính (liên kết trỏ tới tệp không "
+              "tồn tại)",
+}
+
+
+def _campaign(folder: Path) -> Path:
+    (folder / "communes").mkdir()
+    config = folder / "campaign.yaml"
+    config.write_text(yaml.safe_dump({
+        "title": "Thử nghiệm", "province": "44", "data_as_of": "2025-09-30",
+        "deadline": DEADLINE.isoformat(), "form": str(_trap_form_file(folder)),
+        "contacts": "contacts.csv", "output_dir": "out", "database": "sqlite:///state.db",
+        "backend": {"kind": "local", "local": {"folder": "communes"}},
+    }, allow_unicode=True), encoding="utf-8")
+    return config
+
+
+def _book(folder: Path, code: str, answers: dict | None = None) -> Path:
+    path = render_workbook(FORM, registry.unit(code), TEXTS,
+                           folder / "communes" / f"{code}.xlsx", answers)
+    before = (DEADLINE - dt.timedelta(days=2)).timestamp()
+    os.utime(path, (before, before))
+    return path
+
+
+def _good_units(folder: Path) -> None:
+    _book(folder, SUBMITTED, _answers(SUBMITTED))
+    _book(folder, BLANK)
+    _book(folder, NEEDS_FIX, _answers(NEEDS_FIX) | {
+        ("PL02.web_boards", f"{NEEDS_FIX}:after", "boards_connected"): 99})
+    _book(folder, WARNED, _answers(WARNED) | {
+        ("PL01.stations", f"{WARNED}:after", "villages"): 400})
+
+
+def _bad_entries(folder: Path) -> None:
+    communes = folder / "communes"
+    no_tab = _book(folder, NO_TAB, _answers(NO_TAB))
+    book = openpyxl.load_workbook(no_tab)
+    del book["PL03"]
+    book.save(no_tab)
+    _book(folder, CRASH, _answers(CRASH) | {SESSIONS: 150, PARTICIPANTS: 3000})
+    hostile.sparse_bomb(communes / f"{SPARSE}-bom.xlsx")
+    hostile.zip_bomb(communes / f"{ZIP}-nen.xlsx")
+    hostile.shared_string_bomb(communes / f"{STRINGS}-chu.xlsx", 1_000_000, 1_000)
+    (communes / f"{FOLDER}-thu-muc.xlsx").mkdir()
+    (communes / f"{DANGLING}-lien-ket.xlsx").symlink_to(communes / "da-xoa.xlsx")
+
+
+@pytest.fixture(scope="module")
+def nights(prefect_harness, tmp_path_factory) -> dict[str, dict]:
+    """The same campaign, with and without the hostile entries, judged on the same night."""
+    from flows.nightly import nightly
+
+    found = {}
+    for name in ("clean", "hostile"):
+        folder = tmp_path_factory.mktemp(name)
+        config = _campaign(folder)
+        _good_units(folder)
+        if name == "hostile":
+            _bad_entries(folder)
+        found[name] = {"config": config, "folder": folder,
+                       "units": {u["code"]: u for u in nightly(str(config), NIGHT)["units"]}}
+    return found
+
+
+def test_night_completes_and_other_units_are_judged_as_without_the_bad_entries(nights) -> None:
+    clean, hostile_units = nights["clean"]["units"], nights["hostile"]["units"]
+    assert clean.keys() == hostile_units.keys()
+    bad = {NO_TAB, *BAD_REASONS}
+    others = [code for code in clean if code not in bad]
+    assert len(others) == len(QUANG_TRI) - len(bad)
+    shown = ("status", "flags", "errors", "warnings", "reason")
+    assert [[hostile_units[c][k] for k in shown] for c in others] == [
+        [clean[c][k] for k in shown] for c in others]
+    assert [clean[c]["status"] for c in (SUBMITTED, BLANK, NEEDS_FIX, WARNED)] == [
+        "submitted", "not_started", "needs_fix", "submitted"]
+
+
+def test_bad_entries_have_a_status_and_one_line(nights) -> None:
+    units = nights["hostile"]["units"]
+    assert (units[NO_TAB]["status"], units[NO_TAB]["reason"]) == ("needs_fix", None)
+    assert units[NO_TAB]["errors"] >= 1
+    assert {code: (units[code]["status"], units[code]["reason"]) for code in BAD_REASONS} == {
+        code: ("unreachable", reason) for code, reason in BAD_REASONS.items()}
+    for code in BAD_REASONS:
+        assert "late" in units[code]["flags"]  # unreachable is never an excuse
+
+
+def test_real_nightly_over_the_bad_entries_peak_memory(nights) -> None:
+    """`ttcs nightly` in its own process (against the harness's server), the hostile folder
+    read again: exit 0, no traceback, peak resident memory of the command under 1 GB."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    later = (NIGHT + dt.timedelta(days=1)).isoformat()
+    code, peak_kb, output = hostile.run_measured(
+        [str(Path(sys.executable).with_name("ttcs")), "nightly", "--config",
+         str(nights["hostile"]["config"]), "--now", later], env)
+    assert code == 0, output
+    assert "Traceback" not in "\n".join(output)
+    print(f"peak RSS of ttcs nightly over the hostile folder: {peak_kb // 1024} MB")
+    assert peak_kb < 1024 * 1024
