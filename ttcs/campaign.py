@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from ttcs import registry
-from ttcs.contacts_format import Email
+from ttcs.contacts_format import Email, is_email
 from ttcs.errors import ConfigError
 from ttcs.yamlfile import load_model
 
@@ -50,6 +50,18 @@ def _clock(value: object) -> object:
 
 
 ClockTime = Annotated[time, BeforeValidator(_clock)]
+
+
+def _return_to(value: str) -> str:
+    """Where communes send a corrected workbook: an e-mail address or an http(s) link."""
+    value = value.strip()
+    if not (is_email(value) or value.startswith(("https://", "http://"))):
+        raise ValueError(f"return_to phải là một địa chỉ email hoặc một liên kết http(s): "
+                         f"{value!r}")
+    return value
+
+
+ReturnTo = Annotated[str, AfterValidator(_return_to)]
 END_OF_DAY = time(23, 59, 59)
 
 
@@ -82,6 +94,13 @@ class Reminders(Strict):
     cc_coordinators_from: int = Field(default=3, ge=1)
     errors_listed: int = Field(default=10, ge=1)
     collect_if_older_than_hours: float = Field(default=12, gt=0)
+    # After this day (local) a run sends nothing, not even the digest; None: 7 days after the
+    # last stage.
+    stop_after: date | None = None
+    # Where corrected .xlsx files go (an e-mail or a link); None: the coordinators' e-mail.
+    return_to: ReturnTo | None = None
+    # The Jinja2 templates of the messages; None: config/messages of this installation.
+    messages: RelPath | None = None
 
     @field_validator("stages")
     @classmethod
