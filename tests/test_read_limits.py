@@ -162,3 +162,23 @@ def test_cli_validate_on_a_bomb_one_line_small_memory(tmp_path: Path, attack: st
     assert output == [f"Lỗi: bom.xlsx: không đọc được bảng tính ({ATTACKS[attack][1]})"]
     print(f"peak RSS of ttcs validate on {attack}: {peak_kb // 1024} MB")
     assert peak_kb < 300 * 1024, f"peak {peak_kb // 1024} MB"
+
+
+AT_THE_LIMITS: dict[str, Make] = {
+    "cells": lambda p: hostile.many_cells(p, 2_500, 200),  # 500.000 cells
+    "shared_string": lambda p: hostile.shared_string_bomb(p, 400_000, 500),  # 200 M characters
+    "unpacked": lambda p: hostile.zip_bomb(p, 190),  # 190 MB of XML
+}
+
+
+@pytest.mark.parametrize("case", AT_THE_LIMITS)
+def test_memory_ceiling_of_a_workbook_just_within_the_limits(tmp_path: Path, case: str) -> None:
+    """What the limits let through is read (exit 1: not the form), within the stated ceiling
+    of 600 MB for one unit at the default limits."""
+    path = AT_THE_LIMITS[case](tmp_path / "sat-gioi-han.xlsx")
+    code, peak_kb, output = hostile.run_measured(
+        [str(Path(sys.executable).with_name("ttcs")), "validate", str(path), "--json",
+         "--config", str(CONFIG / "campaign.yaml")])
+    assert code == 1, output[-3:]
+    print(f"peak RSS of ttcs validate at the {case} limit: {peak_kb // 1024} MB")
+    assert peak_kb < 600 * 1024

@@ -17,7 +17,7 @@ from ttcs.store import Store, UnitRun, content_hash
 from ttcs.validate import CheckFailed, validate_raw
 
 
-@dataclass(frozen=True)
+@dataclass
 class Judged:
     """A run's verdicts (unit -> verdict id) and the units whose workbook could not be checked
     (unit -> one-line reason): those are unreachable tonight, with nothing stored for them, so
