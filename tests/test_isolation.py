@@ -186,9 +186,9 @@ BAD_REASONS = {
     SPARSE: f"{SPARSE}-bom.xlsx: không đọc được bảng tính (bảng 'PL01' dùng đến dòng 100.000, "
             "vượt giới hạn 5.000 dòng)",
     ZIP: f"{ZIP}-nen.xlsx: không đọc được bảng tính (tệp giải nén ra 300,0 MB, vượt giới hạn "
-         "200 MB)",
+         "50 MB)",
     STRINGS: f"{STRINGS}-chu.xlsx: không đọc được bảng tính (chữ trong các ô tổng cộng "
-             "1.000.000.000 ký tự, vượt giới hạn 209.715.200 ký tự)",
+             "1.000.000.000 ký tự, vượt giới hạn 52.428.800 ký tự)",
     FOLDER: f"{FOLDER}-thu-muc.xlsx: không đọc được bảng tính (đây là một thư mục, không phải "
             "tệp bảng tính)",
     DANGLING: f"{DANGLING}-lien-ket.xlsx: không đọc được bảng tính (liên kết trỏ tới tệp không "

@@ -170,10 +170,11 @@ class GsheetsBackend(Strict):
 
 class ReadLimits(Strict):
     """Bounds on one unit's workbook, checked before it is read (a file over one is
-    unreachable with the reason); the defaults are ~50× what the template needs."""
+    unreachable with the reason); the defaults are 20× (columns) to 1,300× (file size) what
+    the largest template needs, and keep reading one unit under ~200 MB of memory."""
 
     max_file_mb: float = Field(default=20, gt=0)  # the file as stored (zip)
-    max_unpacked_mb: float = Field(default=200, gt=0)  # every part of the zip, unpacked
+    max_unpacked_mb: float = Field(default=50, gt=0)  # every part of the zip, unpacked
     max_rows: int = Field(default=5_000, ge=1)  # per sheet, by the furthest used cell
     max_columns: int = Field(default=200, ge=1)  # per sheet, by the furthest used cell
     max_cells: int = Field(default=500_000, ge=1)  # rows × columns, summed over the sheets

@@ -112,21 +112,36 @@ def _special_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
     with zipfile.ZipFile(path) as archive:
         for name, part in _sheet_parts(archive).items():
             try:
-                data = archive.read(part)
+                if _may_hold_special(archive, part):
+                    found[name] = _special_in(archive, part)
             except KeyError:
                 continue
-            if not _MAYBE_SPECIAL.search(data):
-                continue
-            cells = []
-            for cell in ElementTree.fromstring(data).iter():
-                if _local(cell.tag) != "c":
-                    continue
-                where = _position(cell.get("r", ""))
-                value = _special_value(cell)
-                if where and value:
-                    cells.append((*where, value))
-            found[name] = cells
     return found
+
+
+def _may_hold_special(archive: zipfile.ZipFile, part: str) -> bool:
+    """A streamed scan: a sheet is never held in memory whole (it may be tens of MB)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            if _MAYBE_SPECIAL.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _special_in(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:
+    cells = []
+    with archive.open(part) as stream:
+        for _, element in ElementTree.iterparse(stream):
+            if _local(element.tag) != "c":
+                continue
+            where = _position(element.get("r", ""))
+            value = _special_value(element)
+            if where and value:
+                cells.append((*where, value))
+            element.clear()
+    return cells
 
 
 def _restore_special(raw: Raw, path: Path) -> None:
@@ -162,7 +177,12 @@ def read_xlsx(path: Path) -> Raw:
             while rows and not rows[-1]:
                 rows.pop()
             raw[name] = rows
-    except Exception as exc:  # calamine raises several unrelated types for a bad file
-        raise UnreadableWorkbook(f"{path}: không đọc được bảng tính ({_reason(path)})") from exc
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # calamine raises several unrelated types for a bad file, and a Rust panic is a
+    # BaseException (pyo3's PanicException).
+    except BaseException as exc:
+        raise UnreadableWorkbook(f"{path.name}: không đọc được bảng tính ({_reason(path)})"
+                                 ) from exc
     _restore_special(raw, path)
     return raw

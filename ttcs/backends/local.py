@@ -47,7 +47,8 @@ class LocalBackend:
         try:
             return read_xlsx(target)
         except UnreadableWorkbook as exc:
-            raise FetchError(str(exc).replace(str(target), path.name)) from None
+            # A link inside the folder: name the file the commune sent, not its target.
+            raise FetchError(str(exc).replace(target.name, path.name, 1)) from None
 
     def describe_missing(self) -> str:
         return "không tìm thấy tệp báo cáo của đơn vị trong thư mục báo cáo của tỉnh"
