@@ -1,4 +1,5 @@
-"""The remind flow: collect if the data is stale → plan → send (at most once) → digest."""
+"""The remind flow: nothing once the campaign has ended; else collect if the data is stale →
+plan → send (at most once) → digest."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ def remind(config: str | None = None, now: dt.datetime | None = None,
 def _remind(config: str | None, now: dt.datetime | None, dry_run: bool) -> dict[str, Any]:
     setup = load_settings(config, now or dt.datetime.now(dt.UTC))
     summary: dict[str, Any] = {"now": setup.now.isoformat(), "dry_run": dry_run,
-                               "in_window": setup.in_window, "collected": False}
+                               "in_window": setup.in_window, "collected": False,
+                               "ended": setup.ended}
+    if setup.ended:
+        return summary | {"reminders": [], "digest": None}
     if not dry_run and not setup.in_window:
         return summary | {"reminders": [], "digest": None}
     if not dry_run and setup.needs_collection:

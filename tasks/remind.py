@@ -27,10 +27,15 @@ from ttcs.store import Store, open_store
 class Setup:
     config: str | None
     campaign: Campaign
+    voice: remind.Voice  # the templates, checked before anything is collected or sent
     store: Store
     contacts: Contacts
     now: dt.datetime
     latest_as_of: dt.datetime | None  # the latest nightly run at or before `now`
+
+    @property
+    def ended(self) -> bool:
+        return remind.ended(self.now, self.campaign)
 
     @property
     def in_window(self) -> bool:
@@ -44,16 +49,17 @@ class Setup:
 @task(name="load-reminder-settings", cache_policy=NO_CACHE)
 def load_settings(config: str | None, now: dt.datetime) -> Setup:
     campaign = load_campaign(Path(config) if config else None)
+    voice = remind.voice(campaign)
     store = open_store(campaign.database)
     latest = store.latest_run(now)
-    return Setup(config, campaign, store,
+    return Setup(config, campaign, voice, store,
                  read_contacts(campaign.contacts, campaign.province_code), now,
                  store.run(latest)["as_of"] if latest is not None else None)
 
 
 @task(name="plan-reminders", cache_policy=NO_CACHE)
 def plan_reminders(setup: Setup) -> remind.Plan:
-    return remind.plan_from_store(setup.campaign, setup.store, setup.now, setup.contacts,
+    return remind.plan_from_store(setup.voice, setup.store, setup.now, setup.contacts,
                                   describe=describe)
 
 
@@ -82,7 +88,7 @@ def send_digest(setup: Setup, plan: remind.Plan, outcomes: list[Outcome]) -> dic
     ``sent``: some coordinator accepted it; ``error``: why it did not go out, or which
     coordinators' addresses were refused.
     """
-    digest = remind.digest(setup.campaign, plan, outcomes)
+    digest = remind.digest(plan, outcomes)
     create_markdown_artifact(f"# {digest.subject}\n\n{digest.text}", key="remind-digest",
                              description="Tổng hợp lượt nhắc báo cáo")
     if not digest.to:

@@ -24,7 +24,7 @@ from ttcs.campaign import load_campaign
 from ttcs.contacts import COLUMNS
 from ttcs.form import load_form
 from ttcs.notify import Channels, Mailer, smtp_password
-from ttcs.remind import plan_from_store
+from ttcs.remind import plan_from_store, voice
 from ttcs.reminder_log import ReminderLog, deliver, reminder_log
 from ttcs.sample import valid_answers
 from ttcs.store import open_store
@@ -158,7 +158,7 @@ def campaign_state(prefect_harness, smtp, tmp_path_factory):
     campaign = load_campaign(config)
     store = open_store(campaign.database)
     crash_at = local(29, 7, 45)
-    due = plan_from_store(campaign, store, crash_at)
+    due = plan_from_store(voice(campaign), store, crash_at)
     doomed = [r for r in due.reminders if r.unit == BLANK]
 
     def dies(_reminder) -> None:
@@ -218,14 +218,14 @@ def test_message_content_names_cells_link_and_days_left(campaign_state) -> None:
     assert "lỗi khác." in blank.text  # only the first 3 errors are listed
     assert blank.text.count("Trang PL") == 3
     corrupt = unit_mail(received, CORRUPT)
-    assert "chưa mở được bảng tính" in corrupt.subject
+    assert "chưa đọc được tệp báo cáo" in corrupt.subject
     assert "không đọc được bảng tính" in corrupt.text and f"{CORRUPT}-hong.xlsx" in corrupt.text
 
 
 def test_html_escapes_what_communes_typed(campaign_state) -> None:
     fix = unit_mail(campaign_state["runs"]["r1_mail"], NEEDS_FIX)
     html = fix.html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "<script" not in html and "<b>A</b>" not in html
     assert "Nguyễn Văn &lt;b&gt;A&lt;/b&gt;" in html
     plan = [r for r in campaign_state["runs"]["r1"]["reminders"] if r["unit"] == NEEDS_FIX]
@@ -322,7 +322,7 @@ def test_two_concurrent_runs_send_each_message_once(campaign_state, smtp, tmp_pa
     mailbox, _port = smtp
     campaign = campaign_state["campaign"]
     now = local(3, 8, month=10)
-    due = plan_from_store(campaign, campaign_state["store"], now, log={})
+    due = plan_from_store(voice(campaign), campaign_state["store"], now, log={})
     assert len(due.reminders) >= 5
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     open_store(url)

@@ -28,12 +28,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.header import Header
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
 
 from ttcs.errors import ConfigError
+from ttcs.messages import XLSX, issues_workbook
 from ttcs.reminder_log import SendError, Unconfirmed
 
 if TYPE_CHECKING:
@@ -75,6 +77,19 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    name: str  # the file name the recipient sees
+    content: bytes
+    subtype: str  # of application/…
+
+    def part(self) -> MIMEApplication:
+        part = MIMEApplication(self.content, self.subtype)
+        part.add_header("Content-Disposition", "attachment",
+                        filename=("utf-8", "", self.name))
+        return part
+
+
+@dataclass(frozen=True)
 class Mailer:
     """The campaign's SMTP server: one connection and one transaction per e-mail."""
 
@@ -98,8 +113,10 @@ class Mailer:
             reply_to=tuple(c.email for c in campaign.coordinators if c.email))
 
     def send(self, to: Sequence[str], cc: Sequence[str], subject: str, text: str,
-             html: str) -> Delivery:
-        """Send one e-mail (plain text and HTML) to ``to`` with ``cc`` in copy.
+             html: str, attachments: Sequence[Attachment] = (),
+             headers: Mapping[str, str] | None = None) -> Delivery:
+        """Send one e-mail (plain text and HTML, then any attachments) to ``to`` with ``cc`` in
+        copy; ``headers`` are added as they are (``X-…`` headers naming what the e-mail is).
 
         It goes out when at least one address of ``to`` is accepted; refused addresses are in the
         :class:`Delivery`. :class:`SendError` when nothing went out (no main recipient accepted:
@@ -108,7 +125,7 @@ class Mailer:
         """
         if not to:
             raise SendError("không có người nhận")
-        payload = self.message(to, cc, subject, text, html)
+        payload = self.message(to, cc, subject, text, html, attachments, headers)
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
@@ -124,14 +141,24 @@ class Mailer:
         return delivery
 
     def message(self, to: Sequence[str], cc: Sequence[str], subject: str, text: str,
-                html: str) -> bytes:
-        """The e-mail as sent: headers, the plain text and the HTML alternative (CRLF lines).
+                html: str, attachments: Sequence[Attachment] = (),
+                headers: Mapping[str, str] | None = None) -> bytes:
+        """The e-mail as sent: headers, the plain text and the HTML alternative, then the
+        attachments (CRLF lines).
 
         Built the compat32 way, as apprise did: the modern policy splits a long Vietnamese
         sender name into encoded words mid-word, which Python's own parser reads back with a
         space inside a word ("Qu ảng Trị").
         """
-        message = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(text, "plain", "utf-8"))
+        body.attach(MIMEText(html, "html", "utf-8"))
+        message = body
+        if attachments:
+            message = MIMEMultipart("mixed")
+            message.attach(body)
+            for attachment in attachments:
+                message.attach(attachment.part())
         message["Subject"] = Header(subject, "utf-8")
         message["From"] = formataddr((self.sender_name, self.sender), charset="utf-8")
         message["To"] = ", ".join(to)
@@ -142,8 +169,8 @@ class Mailer:
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         message["X-Application"] = APP_ID
-        message.attach(MIMEText(text, "plain", "utf-8"))
-        message.attach(MIMEText(html, "html", "utf-8"))
+        for name, value in (headers or {}).items():
+            message[name] = value
         return message.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
 
     def _connect(self) -> smtplib.SMTP:
@@ -241,14 +268,25 @@ class Channels:
         """Send ``reminder``; the refused copies, if any (see :meth:`Mailer.send`)."""
         if reminder.channel == "email":
             return self.mailer.send([reminder.target], reminder.cc, reminder.subject,
-                                    reminder.text, reminder.html).note
+                                    reminder.text, reminder.html, _attachments(reminder),
+                                    {"X-TTCS-Unit": reminder.unit,
+                                     "X-TTCS-Stage": str(reminder.stage)}).note
         if reminder.channel == "apprise":
             send_apprise(reminder.target, reminder.subject, reminder.text)
             return None
         raise SendError(f"kênh không hỗ trợ: {reminder.channel}")
 
     def send_digest(self, digest: Digest) -> Delivery:
-        return self.mailer.send(digest.to, [], digest.subject, digest.text, digest.html)
+        return self.mailer.send(digest.to, [], digest.subject, digest.text, digest.html,
+                                headers={"X-TTCS-Digest": "1"})
+
+
+def _attachments(reminder: Reminder) -> list[Attachment]:
+    """The issues workbook an e-mail reminder carries (local campaigns), built when sent."""
+    if not reminder.attachment:
+        return []
+    content = issues_workbook(reminder.unit, reminder.unit_name, reminder.issues)
+    return [Attachment(reminder.attachment, content, XLSX.removeprefix("application/"))]
 
 
 def _asset() -> Any:

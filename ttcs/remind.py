@@ -1,42 +1,43 @@
-"""Reminders: which unit gets which stage, and what it is told (Vietnamese, plain text and HTML).
+"""Reminders: which unit gets which stage, and what it is told.
 
 Stages are whole calendar days from the deadline in the campaign's time zone (−7 … 0 … +3).
 On a run every unit that still owes its report — any status but ``submitted`` and ``excluded``
 — gets the most recent stage that is due, on each of its channels, unless the reminder log
-already has that (unit, stage, channel); stages missed earlier are never sent late. The log
-(:mod:`ttcs.reminder_log`) makes sending at most once; this module only decides and writes.
+already has that (unit, stage, channel); stages missed earlier are never sent late. After
+``reminders.stop_after`` the campaign has ended and nothing is sent. The log
+(:mod:`ttcs.reminder_log`) makes sending at most once; this module only decides and fills in the
+templates of :mod:`ttcs.messages` with the values of each situation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import json
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ttcs import registry
 from ttcs.attention import STATUS_VI
-from ttcs.campaign import Campaign, Coordinator
+from ttcs.campaign import Campaign
 from ttcs.contacts import Contact, Contacts, read_contacts
 from ttcs.errors import UserError
+from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB, TAB_URL
+from ttcs.form import load_form
 from ttcs.issues import Issue
+from ttcs.messages import ATTACHMENT, Messages, load
 from ttcs.reminder_log import FAILED, SENT, UNCONFIRMED, Entry, Key, Outcome, ReminderLog
 from ttcs.store import Store
 
 NOT_REMINDED = ("submitted", "excluded")
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
-TAG = "[Nhắc báo cáo TTCS]"
-# Errors a commune must correct before those it has not filled in yet.
-_KIND_ORDER = {"contradiction": 0, "invalid": 1, "missing": 2}
-STATUS_SENTENCE = {
-    "not_started": "chưa nhập số liệu",
-    "in_progress": 'đã nhập một phần, chưa đánh dấu "Đã hoàn thành"',
-    "needs_fix": 'đã đánh dấu "Đã hoàn thành" nhưng còn lỗi phải sửa',
-    "unreachable": "hệ thống chưa mở được bảng tính của đơn vị",
-}
+DAYS_AFTER_LAST_STAGE = 7  # the default end of a campaign
+_A1 = re.compile(r"([A-Z]+)(\d+)")
+# An absolute path (POSIX or Windows); only its last part may reach a commune.
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,'\"()]+)*[/\\]([^\s/\\:;,'\"()]+)")
 
 
 class NoCollection(UserError):
@@ -53,6 +54,26 @@ def day_offset(now: dt.datetime, campaign: Campaign) -> int:
 def current_stage(stages: Sequence[int], offset: int) -> int | None:
     """The most recent stage due on day ``offset`` (None before the first)."""
     return max((stage for stage in stages if stage <= offset), default=None)
+
+
+def last_day(campaign: Campaign) -> dt.date:
+    """The last day reminders are sent: ``stop_after``, else 7 days after the last stage."""
+    settings = campaign.reminders
+    if settings.stop_after is not None:
+        return settings.stop_after
+    deadline_day = campaign.deadline.astimezone(campaign.tz).date()
+    return deadline_day + dt.timedelta(days=max(settings.stages) + DAYS_AFTER_LAST_STAGE)
+
+
+def ended(now: dt.datetime, campaign: Campaign) -> bool:
+    return now.astimezone(campaign.tz).date() > last_day(campaign)
+
+
+def ended_line(campaign: Campaign) -> str:
+    """The one line a run after the end of the campaign prints."""
+    return (f"Chiến dịch đã kết thúc (lượt nhắc cuối cùng trong ngày "
+            f"{last_day(campaign):%d/%m/%Y}, reminders.stop_after): không nhắc đơn vị nào, "
+            "không gửi bản tổng hợp.")
 
 
 def in_window(now: dt.datetime, campaign: Campaign) -> bool:
@@ -86,6 +107,13 @@ def time_left(now: dt.datetime, campaign: Campaign) -> str:
     return f"đã quá hạn {offset} ngày"
 
 
+def timing(now: dt.datetime, campaign: Campaign) -> str:
+    """before | today (the deadline not yet passed) | past."""
+    if now >= campaign.deadline:
+        return "past"
+    return "before" if day_offset(now, campaign) < 0 else "today"
+
+
 def stage_label(stage: int) -> str:
     if stage < 0:
         return f"{stage} (trước hạn {-stage} ngày)"
@@ -101,9 +129,10 @@ class UnitState:
     name: str
     status: str
     flags: tuple[str, ...] = ()
-    errors: tuple[Issue, ...] = ()  # every error, most important first
+    errors: tuple[Issue, ...] = ()  # every error, in reading order
     reason: str | None = None  # why the sheet could not be opened
     sheet: str | None = None  # the spreadsheet URL, or the workbook's file name
+    accepted_at: dt.datetime | None = None  # its latest accepted submission, which stands
 
     @property
     def owes(self) -> bool:
@@ -113,6 +142,13 @@ class UnitState:
     def overdue(self) -> bool:
         return self.owes and "late" in self.flags
 
+    @property
+    def situation(self) -> str:
+        """The message it needs: its status, or ``changed_after_submit``."""
+        if "changed_after_submit" in self.flags:
+            return "changed_after_submit"
+        return self.status
+
 
 def sheet_link(contact: Contact | None, file_name: str | None) -> str | None:
     if contact and contact.spreadsheet_id:
@@ -120,25 +156,104 @@ def sheet_link(contact: Contact | None, file_name: str | None) -> str | None:
     return file_name
 
 
+def public_reason(reason: str) -> str:
+    """A reason as a commune may read it: any path of our machine cut to its last part."""
+    return _PATH.sub(r"\1", reason)
+
+
+def reading_order(form_path: Path) -> Callable[[Issue], tuple[int, int, int]]:
+    """Sort key of issues: the form's tab order, then row, then column."""
+    tabs = {tab.name: n for n, tab in enumerate(load_form(form_path).tabs)}
+
+    def key(issue: Issue) -> tuple[int, int, int]:
+        match = _A1.fullmatch(issue.cell or "")
+        row, col = (int(match[2]), _column(match[1])) if match else (0, 0)
+        return (tabs.get(issue.sheet or "", -1), row, col)
+
+    return key
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 def gather(store: Store, campaign: Campaign, run_id: int, contacts: Contacts) -> list[UnitState]:
-    """Every unit of the run with its status, flags, errors and sheet."""
+    """Every unit of the run with its status, flags, errors, sheet and accepted submission."""
     rows = store.unit_runs(run_id)
     owing = [r for r in rows if r.status not in NOT_REMINDED]
     issues = store.verdict_issues(r.verdict_id for r in owing if r.verdict_id)
+    accepted = store.submissions_until(store.run(run_id)["as_of"])
     files = {unit: snap.locator for unit, snap in store.latest_snapshots().items()}
     for locator, source in store.sources().items():
         if source.unit and source.unit not in files:
             files[source.unit] = locator
+    order = reading_order(campaign.form)
     states = []
     for row in rows:
-        errors = [i for i in issues.get(row.verdict_id or -1, []) if i.is_error]
-        errors.sort(key=lambda issue: _KIND_ORDER.get(issue.kind, 3))
+        errors = sorted((i for i in issues.get(row.verdict_id or -1, []) if i.is_error),
+                        key=order)
         locator = files.get(row.unit)
+        seen = accepted.get(row.unit)
         states.append(UnitState(
             code=row.unit, name=registry.unit(row.unit).name, status=row.status,
             flags=tuple(row.flags), errors=tuple(errors), reason=row.reason,
-            sheet=sheet_link(contacts.get(row.unit), Path(locator).name if locator else None)))
+            sheet=sheet_link(contacts.get(row.unit), Path(locator).name if locator else None),
+            accepted_at=seen[-1][0] if seen else None))
     return states
+
+
+# -- the voice: what every message of a campaign shares ----------------------------------------
+@dataclass(frozen=True)
+class Voice:
+    campaign: Campaign
+    messages: Messages
+    share_with: str | None = None  # the service account a Google sheet must be shared with
+
+    @property
+    def backend(self) -> str:
+        return self.campaign.backend.kind
+
+    @property
+    def return_to(self) -> dict[str, str] | None:
+        """Where a corrected .xlsx goes: ``return_to``, else the first coordinator's e-mail."""
+        value = self.campaign.reminders.return_to or next(
+            (c.email for c in self.campaign.coordinators if c.email), None)
+        if value is None:
+            return None
+        return {"kind": "link" if value.startswith(("https://", "http://")) else "email",
+                "value": value}
+
+    @property
+    def feedback_tab(self) -> bool:
+        settings = self.campaign.backend.gsheets
+        return self.backend == "gsheets" and bool(settings and settings.feedback_tab)
+
+
+def voice(campaign: Campaign, share_with: str | None = None) -> Voice:
+    """The campaign's voice; a broken template is a :class:`ConfigError` here, before any send.
+
+    ``share_with`` defaults to the service account of ``backend.gsheets.credentials_file``.
+    """
+    result = Voice(campaign, load(campaign.reminders.messages),
+                   share_with or service_account_of(campaign))
+    rehearse(result)
+    return result
+
+
+def service_account_of(campaign: Campaign) -> str | None:
+    """The service account's address from its key file, when one is configured and readable."""
+    settings = campaign.backend.gsheets
+    if campaign.backend.kind != "gsheets" or not settings or not settings.credentials_file:
+        return None
+    try:
+        info = json.loads(settings.credentials_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # the nightly run reports a broken key; a reminder still goes
+    email = info.get("client_email") if isinstance(info, dict) else None
+    return email if isinstance(email, str) else None
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -156,6 +271,8 @@ class Reminder:
     number: int  # this is the unit's n-th reminder
     target: str  # where it really goes: the address, or the apprise URL
     retry: bool = False  # an earlier attempt at this (unit, stage, channel) failed
+    attachment: str | None = None  # the file name of the issues workbook (e-mail only)
+    issues: tuple[Issue, ...] = ()  # what the attachment lists
 
     @property
     def key(self) -> Key:
@@ -176,6 +293,7 @@ class Plan:
     offset: int
     stage: int | None
     units: list[UnitState]
+    voice: Voice
     reminders: list[Reminder] = field(default_factory=list)
     already_sent: list[Key] = field(default_factory=list)
     blocked: list[Entry] = field(default_factory=list)  # due now, left unconfirmed earlier
@@ -192,18 +310,19 @@ class Plan:
         return [unit for unit in self.units if unit.overdue]
 
 
-def plan(campaign: Campaign, now: dt.datetime, run_id: int, run_as_of: dt.datetime,
+def plan(voice: Voice, now: dt.datetime, run_id: int, run_as_of: dt.datetime,
          units: Sequence[UnitState], contacts: Contacts, log: Mapping[Key, Entry],
-         describe: Any = None) -> Plan:
-    """Who gets which stage on which channel at ``now``; pure (reads nothing, writes nothing).
+         describe: Callable[[str], str] | None = None) -> Plan:
+    """Who gets which stage on which channel at ``now``; reads and writes nothing.
 
     ``describe`` turns an apprise URL into what is shown for it (default: the URL's scheme);
     :func:`ttcs.notify.describe` masks its secrets.
     """
+    campaign = voice.campaign
     describe = describe or (lambda url: url.split("://")[0] + "://…")
     offset = day_offset(now, campaign)
     stage = current_stage(campaign.reminders.stages, offset)
-    result = Plan(now, run_id, run_as_of, offset, stage, list(units),
+    result = Plan(now, run_id, run_as_of, offset, stage, list(units), voice,
                   notes=list(contacts.problems))
     result.unconfirmed = [e for e in log.values() if e.may_have_gone]
     reached: dict[str, set[int]] = {}
@@ -218,10 +337,11 @@ def plan(campaign: Campaign, now: dt.datetime, run_id: int, run_as_of: dt.dateti
         channels = _channels(contact, describe)
         if not channels:
             result.no_contact.append(unit)
-        if stage is None:
+        if stage is None or not channels:
             continue
         number = 1 + len(reached.get(unit.code, set()) - {stage})
         escalate = number >= campaign.reminders.cc_coordinators_from
+        message = compose(voice, unit, contact, now, run_as_of, number)
         for channel, target, shown in channels:
             entry = log.get((unit.code, stage, channel))
             if entry is not None and entry.status == SENT:
@@ -230,16 +350,17 @@ def plan(campaign: Campaign, now: dt.datetime, run_id: int, run_as_of: dt.dateti
             if entry is not None and entry.may_have_gone:
                 result.blocked.append(entry)
                 continue
-            cc = [c for c in coordinators if c != target] if escalate and channel == "email" else []
-            subject, text, body = compose(campaign, unit, contact, now, result.run_as_of, number)
-            result.reminders.append(Reminder(
-                unit=unit.code, unit_name=unit.name, stage=stage, channel=channel, to=[shown],
-                cc=cc, subject=subject, text=text, html=body, number=number, target=target,
+            email = channel == "email"
+            result.reminders.append(replace(
+                message, stage=stage, channel=channel, to=[shown], target=target,
+                cc=[c for c in coordinators if c != target] if escalate and email else [],
+                attachment=message.attachment if email else None,
                 retry=entry is not None and entry.status == FAILED))
     return result
 
 
-def _channels(contact: Contact | None, describe: Any) -> list[tuple[str, str, str]]:
+def _channels(contact: Contact | None, describe: Callable[[str], str]
+              ) -> list[tuple[str, str, str]]:
     """(channel, target, shown) for each way to reach a unit."""
     out = []
     if contact and contact.email:
@@ -249,13 +370,12 @@ def _channels(contact: Contact | None, describe: Any) -> list[tuple[str, str, st
     return out
 
 
-def plan_from_store(campaign: Campaign, store: Store, now: dt.datetime,
+def plan_from_store(voice: Voice, store: Store, now: dt.datetime,
                     contacts: Contacts | None = None, log: Mapping[Key, Entry] | None = None,
-                    describe: Any = None) -> Plan:
-    """The plan from the latest nightly run at or before ``now`` and the reminder log.
-
-    ``log`` replaces the stored log (dry runs and the demo keep one in memory).
-    """
+                    describe: Callable[[str], str] | None = None) -> Plan:
+    """The plan from the latest nightly run at or before ``now`` and the reminder log
+    (``log`` replaces the stored one)."""
+    campaign = voice.campaign
     run_id = store.latest_run(now)
     if run_id is None:
         raise NoCollection(f"chưa có lượt thu thập (nightly) nào trước {now.isoformat()}; "
@@ -264,15 +384,11 @@ def plan_from_store(campaign: Campaign, store: Store, now: dt.datetime,
         contacts = read_contacts(campaign.contacts, campaign.province_code)
     units = gather(store, campaign, run_id, contacts)
     entries = ReminderLog(store).entries() if log is None else log
-    return plan(campaign, now, run_id, store.run(run_id)["as_of"], units, contacts, entries,
+    return plan(voice, now, run_id, store.run(run_id)["as_of"], units, contacts, entries,
                 describe)
 
 
-# -- messages -------------------------------------------------------------------------------------
-def _sender(campaign: Campaign) -> str:
-    return f"{campaign.department} {campaign.province_info.name}"
-
-
+# -- a unit's message -----------------------------------------------------------------------------
 def issue_line(issue: Issue) -> str:
     """'Trang PL02, ô G8: …' from an issue (whose message may already start with 'Ô G8:')."""
     message = issue.message
@@ -284,151 +400,89 @@ def issue_line(issue: Issue) -> str:
     return f"Trang {issue.sheet}: {message}" if issue.sheet else message
 
 
-def subject_of(campaign: Campaign, unit: UnitState, now: dt.datetime) -> str:
-    offset = day_offset(now, campaign)
-    if unit.status == "unreachable":
-        return f"{TAG} {unit.name}: chưa mở được bảng tính báo cáo ({time_left(now, campaign)})"
-    if offset < 0:
-        deadline = campaign.deadline.astimezone(campaign.tz)
-        return f"{TAG} {unit.name}: còn {-offset} ngày đến hạn nộp ({deadline:%d/%m/%Y})"
-    if offset == 0:
-        return f"{TAG} {unit.name}: hôm nay là hạn nộp báo cáo"
-    return f"{TAG} {unit.name}: báo cáo đã quá hạn {offset} ngày"
+def addressee(unit: UnitState, contact: Contact | None) -> str:
+    """Whom the greeting names, with the unit's name once: "Nguyễn Văn A, Xã Tuyên Sơn",
+    "Cán bộ Xã Tuyên Sơn" (the name already in it), or the unit alone."""
+    person = " ".join(contact.person.split()) if contact and contact.person else ""
+    if not person:
+        return unit.name
+    if unit.name.casefold() in person.casefold():
+        return person
+    return f"{person}, {unit.name}"
 
 
-def _who_to_call(coordinators: Sequence[Coordinator]) -> list[str]:
-    lines = []
-    for person in coordinators:
-        parts = [person.name]
-        if person.phone:
-            parts.append(f"điện thoại {person.phone}")
-        if person.email:
-            parts.append(f"email {person.email}")
-        lines.append(" — ".join(parts))
-    return lines
-
-
-@dataclass(frozen=True)
-class _Content:
-    """The parts of a message, as plain strings; text and HTML are both rendered from it."""
-
-    greeting: str
-    intro: str
-    deadline: str
-    status: str
-    changed: str | None
-    problem_title: str | None
-    problems: list[str]
-    more: str | None
-    advice: str
-    sheet: str | None
-    sheet_is_url: bool
-    finish: str | None
-    contacts: list[str]
-    footer: str
-
-
-def _content(campaign: Campaign, unit: UnitState, contact: Contact | None, now: dt.datetime,
-             run_as_of: dt.datetime, number: int) -> _Content:
-    person = contact.person if contact and contact.person else "cán bộ phụ trách"
+def reminder_context(voice: Voice, unit: UnitState, contact: Contact | None,
+                     now: dt.datetime, run_as_of: dt.datetime, number: int) -> dict[str, Any]:
+    """The values the reminder templates use (config/messages/README.md lists them)."""
+    campaign = voice.campaign
     limit = campaign.reminders.errors_listed
-    unreachable = unit.status == "unreachable"
-    if unreachable:
-        title = None
-        problems = [f"Lý do: {unit.reason}"] if unit.reason else []
-        more = None
-        advice = ("Xin kiểm tra bảng tính của đơn vị còn tồn tại, đúng biểu mẫu và đã được chia sẻ "
-                  "cho Sở; nếu cần hỗ trợ, xin liên hệ cán bộ điều phối dưới đây. Đây không phải "
-                  "thông báo trễ hạn: hệ thống chỉ chưa đọc được số liệu.")
-    else:
-        count = len(unit.errors)
-        title = f"Cần bổ sung hoặc sửa ({count} lỗi):" if count else None
-        problems = [issue_line(issue) for issue in unit.errors[:limit]]
-        more = f"và {count - limit} lỗi khác." if count > limit else None
-        advice = "Xin nhập đủ và sửa các mục trên ngay trong bảng tính của đơn vị."
-    return _Content(
-        greeting=f"Kính gửi: {person}, {unit.name} (mã {unit.code}).",
-        intro=f"{_sender(campaign)} nhắc đơn vị về báo cáo “{campaign.title}”.",
-        deadline=(f"Hạn nộp: {when_text(campaign.deadline, campaign)} — "
-                  f"{time_left(now, campaign)}."),
-        status=(f"Tình trạng (theo lần kiểm tra lúc {when_text(run_as_of, campaign)}): "
-                f"{STATUS_VI.get(unit.status, unit.status)} — "
-                f"{STATUS_SENTENCE.get(unit.status, '')}."),
-        changed=("Bảng tính đã thay đổi sau khi được chấp nhận và hiện không còn đầy đủ, hợp lệ."
-                 if "changed_after_submit" in unit.flags else None),
-        problem_title=title,
-        problems=problems,
-        more=more,
-        advice=advice,
-        sheet=unit.sheet,
-        sheet_is_url=bool(unit.sheet and unit.sheet.startswith(("https://", "http://"))),
-        finish=(None if unreachable else
-                'Khi đã nhập đủ và hết lỗi, chọn "Có" ở mục "Đã hoàn thành" của bảng tính.'),
-        contacts=_who_to_call(campaign.coordinators),
-        footer=(f"Đây là lần nhắc thứ {number}. Tin nhắn tự động của hệ thống tổng hợp báo cáo "
-                "thông tin cơ sở; đơn vị đã nộp đầy đủ, hợp lệ sẽ không nhận thêm tin nhắc."),
-    )
+    by_sheet = Counter(issue.sheet or "" for issue in unit.errors)
+    offset = day_offset(now, campaign)
+    spreadsheet = unit.sheet if unit.sheet and unit.sheet.startswith("https://") else None
+    return {
+        "unit": {"code": unit.code, "name": unit.name},
+        "addressee": addressee(unit, contact),
+        "sender": f"{campaign.department} {campaign.province_info.name}",
+        "title": campaign.title,
+        "backend": voice.backend,
+        "situation": unit.situation,
+        "status": unit.status,
+        "status_vi": STATUS_VI.get(unit.status, unit.status),
+        "late": unit.overdue,
+        "accepted": None if unit.accepted_at is None else {
+            "at": when_text(unit.accepted_at, campaign), "on_time": "late" not in unit.flags},
+        "deadline": when_text(campaign.deadline, campaign),
+        "deadline_day": f"{campaign.deadline.astimezone(campaign.tz):%d/%m/%Y}",
+        "deadline_note": campaign.deadline_note,
+        "timing": timing(now, campaign),
+        "days_left": max(-offset, 0),
+        "days_over": max(offset, 0),
+        "countdown": time_left(now, campaign),
+        "checked_at": when_text(run_as_of, campaign),
+        "errors": {"total": len(unit.errors),
+                   "by_sheet": [{"sheet": s, "count": n} for s, n in by_sheet.items()],
+                   "first": [issue_line(issue) for issue in unit.errors[:limit]],
+                   "more": max(len(unit.errors) - limit, 0)},
+        "full_list": _full_list(voice, unit, contact, spreadsheet),
+        "spreadsheet": spreadsheet,
+        "file": None if spreadsheet else unit.sheet,
+        "return_to": voice.return_to,
+        "share_with": voice.share_with,
+        "reason": public_reason(unit.reason) if unit.reason else None,
+        "coordinators": [{"name": c.name, "phone": c.phone, "email": c.email}
+                         for c in campaign.coordinators],
+        "number": number,
+    }
 
 
-def compose(campaign: Campaign, unit: UnitState, contact: Contact | None, now: dt.datetime,
-            run_as_of: dt.datetime, number: int) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of a unit's reminder."""
-    content = _content(campaign, unit, contact, now, run_as_of, number)
-    return subject_of(campaign, unit, now), _text(content), _html(content)
+def _full_list(voice: Voice, unit: UnitState, contact: Contact | None,
+               spreadsheet: str | None) -> dict[str, str] | None:
+    """Where the commune sees every error: the feedback tab, or the attached workbook."""
+    if not unit.errors:
+        return None
+    if spreadsheet and voice.feedback_tab and contact:
+        return {"kind": "tab", "name": FEEDBACK_TAB,
+                "value": TAB_URL.format(id=contact.spreadsheet_id, gid=FEEDBACK_SHEET_ID)}
+    if contact and contact.email:
+        return {"kind": "attachment", "value": ATTACHMENT.format(code=unit.code)}
+    return None
 
 
-def _text(c: _Content) -> str:
-    lines = [c.greeting, "", c.intro, "", c.deadline, c.status]
-    if c.changed:
-        lines.append(c.changed)
-    if c.problem_title or c.problems:
-        lines.append("")
-        if c.problem_title:
-            lines.append(c.problem_title)
-        lines += [f"  {n}. {line}" for n, line in enumerate(c.problems, start=1)]
-        if c.more:
-            lines.append(f"  {c.more}")
-    lines += ["", c.advice]
-    lines.append(f"Bảng tính của đơn vị: {c.sheet}" if c.sheet else
-                 "Bảng tính của đơn vị: chưa có (chưa đăng ký hoặc chưa tìm thấy).")
-    if c.finish:
-        lines.append(c.finish)
-    if c.contacts:
-        lines += ["", "Cần hỗ trợ, xin liên hệ:"] + [f"  - {line}" for line in c.contacts]
-    lines += ["", c.footer]
-    return "\n".join(lines) + "\n"
+def compose(voice: Voice, unit: UnitState, contact: Contact | None, now: dt.datetime,
+            run_as_of: dt.datetime, number: int) -> Reminder:
+    """A unit's reminder (subject, plain text, HTML), not yet addressed to a channel."""
+    context = reminder_context(voice, unit, contact, now, run_as_of, number)
+    render = voice.messages.render
+    full_list = context["full_list"]
+    return Reminder(
+        unit=unit.code, unit_name=unit.name, stage=0, channel="", to=[], cc=[],
+        subject=render("reminder.subject.txt", context), text=render("reminder.txt", context),
+        html=render("reminder.html", context), number=number, target="",
+        attachment=full_list["value"] if full_list and full_list["kind"] == "attachment"
+        else None, issues=unit.errors)
 
 
-def _html(c: _Content) -> str:
-    e = html.escape
-    parts = [f"<p>{e(c.greeting)}</p>", f"<p>{e(c.intro)}</p>",
-             f"<p><strong>{e(c.deadline)}</strong><br>{e(c.status)}"
-             + (f"<br>{e(c.changed)}" if c.changed else "") + "</p>"]
-    if c.problem_title or c.problems:
-        if c.problem_title:
-            parts.append(f"<p>{e(c.problem_title)}</p>")
-        items = "".join(f"<li>{e(line)}</li>" for line in c.problems)
-        plain = f"<p>{e(' '.join(c.problems))}</p>"
-        parts.append(f"<ol>{items}</ol>" if c.problem_title else plain)
-        if c.more:
-            parts.append(f"<p>{e(c.more)}</p>")
-    parts.append(f"<p>{e(c.advice)}</p>")
-    if c.sheet and c.sheet_is_url:
-        sheet = f'<a href="{e(c.sheet)}">{e(c.sheet)}</a>'
-    elif c.sheet:
-        sheet = f"<code>{e(c.sheet)}</code>"
-    else:
-        sheet = "chưa có (chưa đăng ký hoặc chưa tìm thấy)."
-    parts.append(f"<p>Bảng tính của đơn vị: {sheet}"
-                 + (f"<br>{e(c.finish)}" if c.finish else "") + "</p>")
-    if c.contacts:
-        items = "".join(f"<li>{e(line)}</li>" for line in c.contacts)
-        parts.append(f"<p>Cần hỗ trợ, xin liên hệ:</p><ul>{items}</ul>")
-    parts.append(f'<p style="color:#666;font-size:small">{e(c.footer)}</p>')
-    return "<html><body>" + "\n".join(parts) + "</body></html>\n"
-
-
-# -- the coordinator's digest --------------------------------------------------------------------
+# -- the coordinators' digest --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Digest:
     to: list[str]
@@ -436,9 +490,8 @@ class Digest:
     text: str
     html: str
 
-
-def _unit_line(code: str, name: str, *rest: str) -> str:
-    return " — ".join([f"{code} {name}", *[part for part in rest if part]])
+    def public(self) -> dict[str, Any]:
+        return {"to": list(self.to), "subject": self.subject, "text": self.text}
 
 
 def _unconfirmed_note(entry: Entry, campaign: Campaign) -> str:
@@ -451,79 +504,117 @@ def _unconfirmed_note(entry: Entry, campaign: Campaign) -> str:
     return f"giữ chỗ lúc {when}, lượt chạy dừng trước khi xác nhận"
 
 
-def digest(campaign: Campaign, result: Plan, outcomes: Sequence[Outcome]) -> Digest:
-    """The coordinators' summary of one run: counts, reminded, overdue, without contact, failed,
-    left unconfirmed."""
+def _row(reminder: Reminder, error: str | None = None) -> dict[str, Any]:
+    return {"code": reminder.unit, "name": reminder.unit_name,
+            "stage": stage_label(reminder.stage), "channel": reminder.channel,
+            "to": ", ".join(reminder.to), "cc": ", ".join(reminder.cc), "error": error}
+
+
+def digest_context(result: Plan, outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The values the digest templates use."""
+    campaign = result.voice.campaign
     sent = [o for o in outcomes if o.result == SENT]
-    failed = [o for o in outcomes if o.result == FAILED]
-    copy_refused = [o for o in sent if o.error]
-    unconfirmed = [(o.reminder.unit, o.reminder.stage, o.reminder.channel,
-                    o.error or "") for o in outcomes if o.result == UNCONFIRMED]
-    unconfirmed += [(e.unit, e.stage, e.channel, _unconfirmed_note(e, campaign))
-                    for e in result.unconfirmed]
     names = {unit.code: unit.name for unit in result.units}
-    counts = result.by_status
-    sections: list[tuple[str, list[str]]] = []
     reached: dict[tuple[str, int], list[str]] = {}
     for outcome in sent:
         r = outcome.reminder
         reached.setdefault((r.unit, r.stage), []).append(
             f"{r.channel} {', '.join(r.to)}" + (f" (cc {', '.join(r.cc)})" if r.cc else ""))
-    sections.append((f"Đã nhắc {len(reached)} đơn vị ({len(sent)} tin):", [
-        _unit_line(unit, names.get(unit, ""), f"mốc {stage_label(stage)}", "; ".join(ways))
-        for (unit, stage), ways in sorted(reached.items())]))
-    if failed:
-        sections.append((f"Gửi không thành công ({len(failed)} tin; sẽ thử lại ở lượt sau nếu "
-                         "mốc này vẫn là mốc hiện hành):", [
-            _unit_line(o.reminder.unit, o.reminder.unit_name,
-                       f"mốc {stage_label(o.reminder.stage)}",
-                       f"{o.reminder.channel} {', '.join(o.reminder.to)}", f"lỗi: {o.error}")
-            for o in failed]))
-    if copy_refused:
-        sections.append((f"Bản sao (cc) không gửi được ({len(copy_refused)} tin; đơn vị đã nhận "
-                         "tin nhắc nên sẽ không gửi lại):", [
-            _unit_line(o.reminder.unit, o.reminder.unit_name,
-                       f"mốc {stage_label(o.reminder.stage)}",
-                       f"{o.reminder.channel} {', '.join(o.reminder.to)}", f"lỗi: {o.error}")
-            for o in copy_refused]))
-    if unconfirmed:
-        sections.append((f"Chưa xác nhận đã gửi ({len(unconfirmed)} tin; máy chủ không trả lời "
-                         "sau khi nhận nội dung, hoặc lượt chạy dừng giữa chừng: tin có thể đã "
-                         "đi nên sẽ không gửi lại — xin kiểm tra với đơn vị):", [
-            _unit_line(unit, names.get(unit, ""), f"mốc {stage_label(stage)}", channel, note)
-            for unit, stage, channel, note in sorted(unconfirmed)]))
-    overdue = result.overdue
-    if overdue:
-        sections.append((f"Quá hạn, chưa nộp ({len(overdue)} đơn vị):", [
-            _unit_line(u.code, u.name, STATUS_VI.get(u.status, u.status)) for u in overdue]))
-    if result.no_contact:
-        sections.append((f"Chưa có địa chỉ liên lạc trong danh bạ ({len(result.no_contact)} đơn "
-                         "vị chưa nộp, không nhắc được):", [
-            _unit_line(u.code, u.name, STATUS_VI.get(u.status, u.status))
-            for u in result.no_contact]))
-    if result.notes:
-        sections.append(("Ghi chú về danh bạ:", list(result.notes)))
-    when = when_text(result.now, campaign)
-    stage = (f"mốc hiện hành {stage_label(result.stage)}" if result.stage is not None
-             else "chưa đến mốc nhắc đầu tiên")
-    head = [
-        f"Tổng hợp lượt nhắc lúc {when}; số liệu theo lượt thu thập lúc "
-        f"{when_text(result.run_as_of, campaign)} (lượt {result.run_id}).",
-        f"Hạn nộp: {when_text(campaign.deadline, campaign)} — {time_left(result.now, campaign)}; "
-        f"{stage}.",
-        "Tình hình: " + ", ".join(f"{STATUS_VI[s]} {n}" for s, n in counts.items() if n) + ".",
-    ]
-    text = "\n".join(head) + "\n"
-    for title, lines in sections:
-        text += "\n" + title + "\n" + "".join(f"  - {line}\n" for line in lines)
-    e = html.escape
-    body = "<html><body>" + "".join(f"<p>{e(line)}</p>" for line in head)
-    for title, lines in sections:
-        body += f"<p><strong>{e(title)}</strong></p><ul>"
-        body += "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>"
-    body += "</body></html>\n"
-    subject = (f"[TTCS] Tổng hợp nhắc báo cáo {when}: {len(sent)} tin đã gửi"
-               + (f", {len(failed)} lỗi" if failed else "")
-               + (f", {len(copy_refused)} bản sao bị từ chối" if copy_refused else "")
-               + (f", {len(unconfirmed)} chưa xác nhận" if unconfirmed else ""))
-    return Digest([c.email for c in campaign.coordinators if c.email], subject, text, body)
+    unconfirmed = [(o.reminder.unit, o.reminder.stage, o.reminder.channel, o.error or "")
+                   for o in outcomes if o.result == UNCONFIRMED]
+    unconfirmed += [(e.unit, e.stage, e.channel, _unconfirmed_note(e, campaign))
+                    for e in result.unconfirmed]
+
+    def units(found: Sequence[UnitState]) -> list[dict[str, str]]:
+        return [{"code": u.code, "name": u.name, "status_vi": STATUS_VI.get(u.status, u.status)}
+                for u in found]
+
+    return {
+        "now": when_text(result.now, campaign),
+        "checked_at": when_text(result.run_as_of, campaign),
+        "run_id": result.run_id,
+        "deadline": when_text(campaign.deadline, campaign),
+        "deadline_note": campaign.deadline_note,
+        "countdown": time_left(result.now, campaign),
+        "stage": None if result.stage is None else stage_label(result.stage),
+        "counts": [{"status_vi": STATUS_VI[s], "count": n}
+                   for s, n in result.by_status.items() if n],
+        "sent_count": len(sent),
+        "reached": [{"code": unit, "name": names.get(unit, ""), "stage": stage_label(stage),
+                     "ways": ways} for (unit, stage), ways in sorted(reached.items())],
+        "failed": [_row(o.reminder, o.error) for o in outcomes if o.result == FAILED],
+        "copy_refused": [_row(o.reminder, o.error) for o in sent if o.error],
+        "unconfirmed": [{"code": unit, "name": names.get(unit, ""), "stage": stage_label(stage),
+                         "channel": channel, "note": note}
+                        for unit, stage, channel, note in sorted(unconfirmed)],
+        "overdue": units(result.overdue),
+        "no_contact": units(result.no_contact),
+        "notes": list(result.notes),
+    }
+
+
+def digest(result: Plan, outcomes: Sequence[Outcome]) -> Digest:
+    """The coordinators' summary of one run: counts, reminded, overdue, without contact, failed,
+    left unconfirmed."""
+    context = digest_context(result, outcomes)
+    render = result.voice.messages.render
+    return Digest([c.email for c in result.voice.campaign.coordinators if c.email],
+                  render("digest.subject.txt", context), render("digest.txt", context),
+                  render("digest.html", context))
+
+
+def dry_digest(result: Plan) -> Digest:
+    """The digest a real run would send now, if every planned message went out."""
+    return digest(result, [Outcome(r, SENT) for r in result.reminders])
+
+
+# -- every template, once, before anything is sent -----------------------------------------------
+REHEARSAL_ISSUE = Issue(None, "PL01", "D8", None, "rehearsal", "missing", "Ô D8: chưa nhập")
+
+
+def rehearse(voice: Voice) -> None:
+    """Render every situation × timing × backend and a digest with every section, so that a
+    template that breaks on some branch fails at start (:class:`ConfigError`), never mid-run."""
+    campaign = voice.campaign
+    deadline = campaign.deadline
+    contact = Contact(code="00000", person="Cán bộ", email="a@b.example", spreadsheet_id="x")
+    moments = (deadline - dt.timedelta(days=2), deadline - dt.timedelta(minutes=1),
+               deadline + dt.timedelta(days=2))
+    gsheets = campaign.model_copy(update={"backend": campaign.backend.model_copy(
+        update={"kind": "gsheets"})})
+    samples = _samples(campaign)
+    for sample_voice in (voice, replace(voice, campaign=gsheets)):
+        for unit in samples:
+            for now in moments:
+                for shown in (unit, replace(unit, sheet="https://docs.google.com/x")):
+                    compose(sample_voice, shown, contact, now, now, 1)
+    _rehearse_digest(voice, samples)
+
+
+def _samples(campaign: Campaign) -> list[UnitState]:
+    """A unit of every situation, with and without an accepted submission, errors and more
+    errors than are listed."""
+    errors = (REHEARSAL_ISSUE,) * (campaign.reminders.errors_listed + 1)
+    out = []
+    for status in ("not_started", "in_progress", "needs_fix", "unreachable"):
+        reason = "không đọc được" if status == "unreachable" else None
+        found = () if status == "unreachable" else errors
+        out += [UnitState("00000", "Xã Mẫu", status, (), (), reason),
+                UnitState("00000", "Xã Mẫu", status, ("late",), found, reason)]
+        changed = () if status == "unreachable" else ("changed_after_submit",)
+        for late in ((), ("late", "submitted_late")):
+            out.append(UnitState("00000", "Xã Mẫu", status, changed + late, found, reason,
+                                 accepted_at=campaign.deadline))
+    return out
+
+
+def _rehearse_digest(voice: Voice, samples: Sequence[UnitState]) -> None:
+    now = voice.campaign.deadline
+    reminder = replace(compose(voice, samples[0], None, now, now, 1), stage=0, channel="email",
+                       to=["a@b.example"], cc=["c@d.example"])
+    entry = Entry("00000", 0, "email", UNCONFIRMED, error="x", finished_at=now)
+    result = Plan(now, 0, now, 0, 0, list(samples), voice, unconfirmed=[entry],
+                  no_contact=list(samples), notes=["x"])
+    digest(result, [Outcome(reminder, SENT, "x"), Outcome(reminder, FAILED, "x"),
+                    Outcome(reminder, UNCONFIRMED, "x")])
+    digest(replace(result, stage=None, unconfirmed=[], no_contact=[], notes=[]), [])

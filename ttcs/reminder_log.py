@@ -6,8 +6,10 @@ then mark the row ``sent``, ``failed`` or ``unconfirmed``. A ``failed`` row (not
 may be reserved again by a later run (a conditional update, so again only one run wins). A row
 ``unconfirmed`` (the connection was lost after the whole message was sent, before the server
 answered) or left ``reserved`` (the run stopped between reserving and confirming) may have gone
-out: it is never sent again and the coordinators' digest reports it. A ``sent`` row's ``error``
-holds the copies the server refused, if any.
+out: it is never sent again and the coordinators' digest reports it, until a coordinator who
+checked with the unit resolves it (:meth:`ReminderLog.resolve`: ``sent``, or ``failed`` so that a
+run retries it). A ``sent`` row's ``error`` holds the copies the server refused, if any, or the
+resolution.
 
 The table is defined on :data:`ttcs.store.metadata`, so :func:`ttcs.store.open_store` creates it.
 """
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
 RESERVED, SENT, FAILED, UNCONFIRMED = "reserved", "sent", "failed", "unconfirmed"
 MAY_HAVE_GONE = (RESERVED, UNCONFIRMED)  # never sent again, listed in every digest
+RESOLUTIONS = {"sent": SENT, "retry": FAILED}  # `ttcs remind --resolve … --as …`
 
 reminder_log = Table(
     "reminder_log", metadata,
@@ -156,6 +159,27 @@ class ReminderLog:
 
     def mark_unconfirmed(self, row_id: int, error: str) -> None:
         self._finish(row_id, UNCONFIRMED, error)
+
+    def resolve(self, unit: str, stage: int, channel: str | None, resolution: str) -> list[Entry]:
+        """Mark the sends of ``unit`` at ``stage`` (on ``channel``, else every channel) that may
+        have gone out as ``sent`` or, for ``retry``, as failed (a later run sends them again while
+        their stage is current); the rows changed, as they were. The note says who decided."""
+        status = RESOLUTIONS[resolution]
+        note = ("cán bộ điều phối xác nhận đã gửi" if status == SENT
+                else "cán bộ điều phối yêu cầu gửi lại")
+        where = [reminder_log.c.unit == unit, reminder_log.c.stage == stage,
+                 reminder_log.c.status.in_(MAY_HAVE_GONE)]
+        if channel:
+            where.append(reminder_log.c.channel == channel)
+        with self.store.begin() as conn:
+            rows = [_entry(r) for r in conn.execute(select(reminder_log).where(*where))]
+            for entry in rows:
+                before = f"trước đó: {entry.status}" + (f", {entry.error}" if entry.error else "")
+                conn.execute(update(reminder_log).where(
+                    reminder_log.c.id == entry.id, reminder_log.c.status.in_(MAY_HAVE_GONE)
+                ).values(status=status, error=f"{note} ({before})"[:2000],
+                         finished_at=dt.datetime.now(dt.UTC)))
+        return rows
 
     def _finish(self, row_id: int, status: str, error: str | None) -> None:
         with self.store.begin() as conn:

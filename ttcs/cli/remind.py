@@ -2,14 +2,16 @@
 
 A dry run is the domain alone (no Prefect server, no collection, no sending window, nothing
 written): it reads the latest nightly run at or before ``--now`` and the reminder log, and lists
-what a real run would send. A real run is the `remind` flow, on the configured or a local
-Prefect server, like `ttcs nightly`.
+what a real run would send, then the coordinators' digest. A real run is the `remind` flow, on
+the configured or a local Prefect server, like `ttcs nightly`. After the campaign's end both say
+so in one line. `--resolve` records the coordinator's word on a send left unconfirmed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +22,16 @@ from rich.table import Table
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.nightly import NowOption, parse_time, quiet_prefect_console
 from ttcs.cli.units import ConfigOption
+from ttcs.errors import UserError
 
 if TYPE_CHECKING:
     from ttcs.campaign import Campaign
-    from ttcs.remind import Plan
+    from ttcs.remind import Plan, Voice
+
+class Resolution(StrEnum):
+    sent = "sent"
+    retry = "retry"
+
 
 RESULT_VI = {"sent": "đã gửi", "failed": "lỗi", "taken": "lượt khác đã gửi",
              "unconfirmed": "chưa xác nhận"}
@@ -34,9 +42,23 @@ def remind(
     config: ConfigOption = None,
     now: NowOption = None,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Chỉ liệt kê tin sẽ gửi: không gửi, không ghi, không thu thập.")] = False,
+        "--dry-run", help="Chỉ liệt kê tin sẽ gửi và bản tổng hợp: không gửi, không ghi, "
+        "không thu thập.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="In danh sách tin nhắc dạng JSON.")] = False,
+    digest_only: Annotated[bool, typer.Option(
+        "--digest", help="Với --dry-run: chỉ in bản tổng hợp (với --json: {\"digest\": …}).")
+    ] = False,
+    resolve: Annotated[str | None, typer.Option(
+        "--resolve", metavar="MÃ", help="Ghi nhận một tin chưa xác nhận của đơn vị MÃ "
+        "(cùng --stage và --as).")] = None,
+    stage: Annotated[int | None, typer.Option(
+        "--stage", help="Mốc của tin cần ghi nhận (--resolve).")] = None,
+    resolution: Annotated[Resolution | None, typer.Option(
+        "--as", help="sent: đơn vị đã nhận; retry: gửi lại ở lượt sau (--resolve).")] = None,
+    channel: Annotated[str | None, typer.Option(
+        "--channel", help="Kênh (email, apprise) của tin cần ghi nhận; mặc định: mọi kênh.")
+    ] = None,
 ) -> None:
     """Nhắc các đơn vị chưa nộp báo cáo theo mốc hạn nộp; gửi bản tổng hợp cho điều phối viên.
 
@@ -44,15 +66,24 @@ def remind(
     reach every coordinator (the JSON or the table is printed first).
     """
     from ttcs.campaign import load_campaign
+    from ttcs.remind import ended, ended_line, voice
 
     campaign = load_campaign(config)
+    if digest_only and not dry_run:
+        raise UserError("--digest chỉ dùng cùng --dry-run (lượt thật luôn gửi bản tổng hợp)")
+    if resolve is not None:
+        resolve_send(config, campaign, resolve, stage, resolution, channel)
+        return
     when = parse_time(now, campaign, "--now") or dt.datetime.now(dt.UTC)
-    if dry_run:
-        plan = dry_plan(campaign, when)
+    if ended(when, campaign):
         if as_json:
-            print_json([reminder.public() for reminder in plan.reminders])
+            print_json({"digest": None} if digest_only else [])
         else:
-            print_plan(plan, campaign)
+            console.print(ended_line(campaign), highlight=False)
+        return
+    checked = voice(campaign)  # a broken template: one line now, before anything runs
+    if dry_run:
+        show_dry_run(dry_plan(checked, when), as_json, digest_only)
         return
     summary = run_remind(config, when)
     if as_json:
@@ -63,6 +94,45 @@ def remind(
     if problem:
         err_console.print(f"[bold red]Lỗi:[/] {escape(problem)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def show_dry_run(plan: Plan, as_json: bool, digest_only: bool) -> None:
+    from ttcs.remind import dry_digest
+
+    digest = dry_digest(plan)
+    if as_json:
+        print_json({"digest": digest.public()} if digest_only
+                   else [reminder.public() for reminder in plan.reminders])
+        return
+    if not digest_only:
+        print_plan(plan)
+    console.rule(f"Bản tổng hợp gửi {', '.join(digest.to) or '(chưa khai email điều phối viên)'}"
+                 f" · {digest.subject}", style="bold")
+    console.print(digest.text, markup=False, highlight=False)
+
+
+def resolve_send(config: Path | None, campaign: Campaign, unit: str, stage: int | None,
+                 resolution: Resolution | None, channel: str | None) -> None:
+    """`--resolve UNIT --stage S --as sent|retry`: the coordinator's word on a send that may
+    have gone out, recorded in the reminder log (waits for a running remind or nightly)."""
+    from ttcs.registry import normalise_code
+    from ttcs.reminder_log import ReminderLog
+    from ttcs.run_lock import campaign_lock
+    from ttcs.store import open_store
+
+    if stage is None or resolution is None:
+        raise UserError("--resolve cần kèm --stage MỐC và --as sent|retry")
+    code = normalise_code(unit)
+    with campaign_lock(config, "remind"):
+        changed = ReminderLog(open_store(campaign.database)).resolve(
+            code, stage, channel, resolution.value)
+    if not changed:
+        raise UserError(f"không có tin chưa xác nhận nào của đơn vị {code} ở mốc {stage}"
+                        + (f" qua {channel}" if channel else ""))
+    done = ("ghi là đã gửi" if resolution is Resolution.sent
+            else "sẽ gửi lại ở lượt nhắc sau nếu mốc vẫn hiện hành")
+    for entry in changed:
+        console.print(f"{code} mốc {stage} {entry.channel}: {done}.", highlight=False)
 
 
 def run_problem(summary: dict[str, Any]) -> str | None:
@@ -81,16 +151,16 @@ def run_problem(summary: dict[str, Any]) -> str | None:
     return "Lượt nhắc chưa trọn vẹn: " + "; ".join(parts) if parts else None
 
 
-def dry_plan(campaign: Campaign, when: dt.datetime) -> Plan:
+def dry_plan(voice: Voice, when: dt.datetime) -> Plan:
     from ttcs.notify import describe
     from ttcs.remind import NoCollection, plan_from_store
     from ttcs.store import open_store
 
-    url = campaign.database
+    url = voice.campaign.database
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise NoCollection(f"chưa có cơ sở dữ liệu {url.removeprefix('sqlite:///')}; "
                            "hãy chạy 'ttcs nightly' trước")
-    return plan_from_store(campaign, open_store(url), when, describe=describe)
+    return plan_from_store(voice, open_store(url), when, describe=describe)
 
 
 def run_remind(config: Path | None, now: dt.datetime) -> dict[str, Any]:
@@ -112,12 +182,22 @@ def _stage(stage: int | None) -> str:
     return stage_label(stage) if stage is not None else "chưa đến mốc nhắc đầu tiên"
 
 
-def print_plan(plan: Plan, campaign: Campaign) -> None:
+def print_deadline(campaign: Campaign, now: dt.datetime) -> None:
+    from ttcs.remind import time_left, when_text
+
+    note = f" ({campaign.deadline_note})" if campaign.deadline_note else ""
+    console.print(f"Hạn nộp: {when_text(campaign.deadline, campaign)}{note} — "
+                  f"{time_left(now, campaign)}.", highlight=False)
+
+
+def print_plan(plan: Plan) -> None:
     from ttcs.remind import collection_due, when_text
 
+    campaign = plan.voice.campaign
     console.print(f"[bold]Chạy thử[/] (không gửi, không ghi) lúc {when_text(plan.now, campaign)}"
                   f" — mốc {_stage(plan.stage)}; số liệu lượt {plan.run_id} lúc "
                   f"{when_text(plan.run_as_of, campaign)}", highlight=False)
+    print_deadline(campaign, plan.now)
     if collection_due(plan.run_as_of, plan.now, campaign):
         console.print("[yellow]Số liệu đã cũ: lượt nhắc thật sẽ thu thập lại trước khi gửi.[/]")
     table = Table(title=f"{len(plan.reminders)} tin sẽ gửi")
@@ -143,6 +223,11 @@ def _print_notes(no_contact: list[Any], blocked: list[Any]) -> None:
 
 
 def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
+    from ttcs.remind import ended_line
+
+    if summary["ended"]:
+        console.print(ended_line(campaign), highlight=False)
+        return
     if not summary["in_window"]:
         settings = campaign.reminders
         console.print(f"Ngoài khung giờ gửi ({settings.window_start:%H:%M}–"
@@ -150,6 +235,7 @@ def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
         return
     if summary["collected"]:
         console.print("Đã thu thập lại số liệu (nightly) trước khi nhắc.")
+    print_deadline(campaign, dt.datetime.fromisoformat(summary["now"]))
     table = Table(title=f"Lượt nhắc — mốc {_stage(summary['stage'])}, số liệu lượt "
                         f"{summary['run_id']}")
     for column in ("Mã", "Mốc", "Kênh", "Gửi tới", "CC", "Kết quả"):
