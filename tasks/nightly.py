@@ -11,20 +11,25 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from prefect import task
+from prefect import Task, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
 
 from ttcs import collect, feedback, progress, registry
 from ttcs.assess import classify_run, judge
 from ttcs.backends import Backend, Source
+from ttcs.backends.google_keys import service_account_credentials
 from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.backends.select import backend_for
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.collect import Fetched, Located
+from ttcs.errors import ConfigError, UserError
 from ttcs.form import Form, load_form
+from ttcs.pacing import Unavailable
 from ttcs.store import Store, UnitRun, open_store
 
 BATCH = 200
@@ -48,13 +53,29 @@ class Run:
 
 def service_account_from_secret(campaign: Campaign) -> dict | None:
     """The service-account key from a Prefect Secret block (stored as a JSON string, which the
-    API masks; a dict would be returned unmasked), when the campaign names one."""
+    API masks; a dict would be returned unmasked), when the campaign names one; checked like a
+    key file."""
     settings = campaign.backend.gsheets
     if campaign.backend.kind != "gsheets" or not settings or not settings.credentials_secret_block:
         return None
-    value = Secret.load(settings.credentials_secret_block).get()
-    # Secret.get() hands back a JSON string already parsed.
-    return value if isinstance(value, dict) else json.loads(value)
+    name = settings.credentials_secret_block
+    try:
+        value = Secret.load(name).get()
+        # Secret.get() hands back a JSON string already parsed.
+        info = value if isinstance(value, dict) else json.loads(value)
+    except ValueError as exc:  # no such block, or a value that is not JSON
+        raise ConfigError(f"{campaign.source}: không dùng được khối Secret '{name}' "
+                          f"(backend.gsheets.credentials_secret_block): {exc}") from None
+    service_account_credentials(info, f"khối Secret '{name}'")
+    return info
+
+
+def retry_unless_final(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Prefect's ``retry_condition_fn``: retry a failed task unless retrying cannot help, i.e.
+    bad input (:class:`UserError`), or Google still unavailable after the transport's own capped
+    retries (:class:`Unavailable`: retrying the task would multiply the time an offline run
+    takes, not its chance to succeed)."""
+    return not isinstance(state.result(raise_on_failure=False), (UserError, Unavailable))
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
@@ -67,13 +88,13 @@ def start_run(config: str | None, now: dt.datetime) -> Run:
 
 
 @task(name="list-sources", cache_policy=NO_CACHE, retries=3, retry_delay_seconds=[5, 30, 120],
-      timeout_seconds=600)
+      retry_condition_fn=retry_unless_final, timeout_seconds=600)
 def list_sources(run: Run) -> tuple[list[Source], list[Fetched]]:
     return collect.plan(run.backend.list_sources(), run.store.sources())
 
 
 @task(name="fetch-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60],
-      timeout_seconds=1800)
+      retry_condition_fn=retry_unless_final, timeout_seconds=1800)
 def fetch_batch(run: Run, batch: Sequence[Source]) -> list[Fetched]:
     return collect.fetch_batch(run.backend, run.store, run.form, run.run_id, batch)
 

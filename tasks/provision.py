@@ -12,7 +12,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.nightly import service_account_from_secret
+from tasks.nightly import retry_unless_final, service_account_from_secret
 from ttcs import provision
 from ttcs.backends.select import mount_for, service_account_from_file
 from ttcs.campaign import load_campaign
@@ -38,7 +38,7 @@ def prepare(config: str | None) -> provision.Setup:
 
 
 @task(name="plan-provisioning", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[10, 60],
-      timeout_seconds=1800)
+      retry_condition_fn=retry_unless_final, timeout_seconds=1800)
 def plan(setup: provision.Setup) -> provision.Plan:
     return provision.plan(setup)
 

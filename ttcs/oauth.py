@@ -8,7 +8,7 @@ refresh without a browser. Flows never log in: only the ``ttcs provision`` comma
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +18,14 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
-from ttcs.backends.gsheets import SCOPES
+from ttcs.backends.google_keys import AUTHORIZED_USER, OAUTH_CLIENT, expect, read_json
+from ttcs.backends.gsheets import CONNECT_TIMEOUT_S, SCOPES, unreachable
 from ttcs.campaign import Provision
 from ttcs.errors import ConfigError, UserError
+from ttcs.pacing import Unavailable
 
 Mount = Callable[[requests.Session], None]
+REFRESH_TIMEOUT = (CONNECT_TIMEOUT_S, 60.0)
 
 
 class LoginNeeded(UserError):
@@ -43,10 +46,11 @@ def cached_credentials(path: Path, mount: Mount | None = None) -> Credentials | 
     """The cached token, refreshed (and saved) when expired; None when a login is needed."""
     if not path.exists():
         return None
+    info = read_json(path, AUTHORIZED_USER)
+    expect(info, AUTHORIZED_USER, f"tệp token OAuth {path}")
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
         credentials = Credentials.from_authorized_user_info(info, list(SCOPES))
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         raise ConfigError(f"{path}: tệp token OAuth không đọc được ({exc}); xóa tệp rồi chạy "
                           "lại 'ttcs provision' để đăng nhập") from None
     if credentials.valid:
@@ -57,11 +61,11 @@ def cached_credentials(path: Path, mount: Mount | None = None) -> Credentials | 
     if mount:
         mount(session)
     try:
-        credentials.refresh(Request(session=session))
+        credentials.refresh(functools.partial(Request(session=session), timeout=REFRESH_TIMEOUT))
     except RefreshError:
         return None  # revoked or expired refresh token: log in again
     except TransportError as exc:
-        raise UserError(f"không kết nối được máy chủ đăng nhập của Google ({exc})") from None
+        raise Unavailable(f"{unreachable(exc, credentials.token_uri)}; kiểm tra mạng") from None
     save_token(path, credentials)
     return credentials
 
@@ -72,12 +76,12 @@ def login(client_file: Path | None, token_file: Path, *, open_browser: bool = Tr
     if client_file is None:
         raise ConfigError("chế độ oauth cần khóa 'backend.gsheets.provision.oauth_client_file' "
                           "(tệp client_secret.json của ứng dụng OAuth loại Desktop)")
-    if not client_file.exists():
-        raise ConfigError(f"{client_file}: không tìm thấy tệp ứng dụng OAuth (client_secret.json)")
+    info = read_json(client_file, OAUTH_CLIENT)
+    expect(info, OAUTH_CLIENT, f"tệp {client_file}")
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     try:
-        flow = InstalledAppFlow.from_client_secrets_file(str(client_file), list(SCOPES))
+        flow = InstalledAppFlow.from_client_config(info, list(SCOPES))
     except ValueError as exc:
         raise ConfigError(f"{client_file}: tệp ứng dụng OAuth không hợp lệ ({exc})") from None
     credentials = flow.run_local_server(

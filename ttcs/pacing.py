@@ -89,6 +89,11 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
+class Unavailable(Retryable):
+    """A service still unreachable or failing after the capped retries (or a write that must not
+    be repeated): the run failed, not its input. Its message is one line for a person."""
+
+
 @dataclass
 class RetryPolicy:
     """Google's recommended backoff: min(2^n + jitter, cap), for at most ``max_retries``."""

@@ -225,8 +225,6 @@ def plan(setup: Setup) -> Plan:
             _plan_create(setup, drive, contacts, result)
     except APIError as exc:
         raise UserError(f"không đọc được Drive khi lập kế hoạch ({_api_message(exc)})") from None
-    except Retryable as exc:
-        raise UserError(f"Google không trả lời sau nhiều lần thử ({exc})") from None
     return result
 
 
@@ -500,7 +498,7 @@ def _apply_one(setup: Setup, drive: Drive, step: Step) -> Outcome:
     except APIError as exc:
         outcome.error = _api_message(exc)
     except Retryable as exc:
-        outcome.error = f"Google không trả lời sau nhiều lần thử ({exc})"
+        outcome.error = str(exc)
     return outcome
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,16 +14,28 @@ from ttcs.pacing import RetryPolicy
 
 
 def service_account_from_file(campaign: Campaign) -> dict[str, Any]:
+    """The key of ``backend.gsheets.credentials_file``, checked: a file of another kind (an
+    OAuth client, a sign-in token), missing fields or a broken private key are one line."""
+    from ttcs.backends.google_keys import SERVICE_ACCOUNT, read_json, service_account_credentials
+
     settings = campaign.backend.gsheets
     assert settings is not None
     if settings.credentials_file is None:
         raise ConfigError(f"{campaign.source}: thiếu khóa 'backend.gsheets.credentials_file' "
                           "hoặc 'backend.gsheets.credentials_secret_block'")
-    try:
-        return json.loads(settings.credentials_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{settings.credentials_file}: không đọc được khóa tài khoản dịch vụ "
-                          f"({exc})") from None
+    info = read_json(settings.credentials_file, SERVICE_ACCOUNT)
+    service_account_credentials(info, f"tệp {settings.credentials_file}")
+    return info
+
+
+def check_backend(campaign: Campaign) -> None:
+    """What can be checked without network or Prefect, before a command starts a server: the
+    service-account key file of a gsheets campaign (a key in a Secret block is checked when the
+    flow loads it)."""
+    settings = campaign.backend.gsheets
+    if campaign.backend.kind == "gsheets" and settings and (
+            settings.credentials_file or not settings.credentials_secret_block):
+        service_account_from_file(campaign)
 
 
 def pacing_for(campaign: Campaign) -> Any:

@@ -1,4 +1,5 @@
-"""What every command shares: one-line errors with exit code 2, consoles, JSON output."""
+"""What every command shares: one-line errors (exit 2 bad input, 1 failed run), consoles, JSON
+output."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ttcs.errors import UserError
+from ttcs.pacing import Unavailable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -20,32 +23,57 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+class RunFailed(Exception):
+    """A run that failed for a reason other than its input (a flow, the Prefect server)."""
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line (a message may quote a multi-line answer)."""
+    return " ".join(str(text).split())
+
+
+def print_error(message: str, label: str = "Lỗi:") -> None:
+    """One line on stderr: ``label`` in bold red, then ``message``."""
+    # As Text: brackets in a message (a cell "[1]", a path) are not rich markup.
+    err_console.print(Text.assemble((label, "bold red"), " ", one_line(message)),
+                      highlight=False, soft_wrap=True)
+
+
 def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a :class:`UserError` into one line on stderr and exit code 2, never a traceback."""
+    """A failure as one line on stderr, never a traceback: exit code 2 for a
+    :class:`UserError` (the input), 1 for a failed run (:class:`RunFailed`, a service still
+    :class:`Unavailable` after its retries)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err_console.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
+            print_error(str(exc))
             raise typer.Exit(2) from None
+        except (RunFailed, Unavailable) as exc:
+            print_error(str(exc))
+            raise typer.Exit(1) from None
 
     return wrapper
 
 
 def flow_result(state: Any, what: str) -> Any:
-    """A flow run's result, or its failure as one line (a UserError keeps its own words)."""
+    """A flow run's result, or its failure as one line: a UserError keeps its words (exit 2);
+    anything else is a failed run (exit 1), its traceback in the log file."""
+    from ttcs.cli.logfile import LOG_FILE
+
     if not (state.is_failed() or state.is_crashed()):
         return state.result()
-    message = state.message or f"luồng {what} thất bại"
-    try:
-        state.result()
-    except UserError as exc:
-        message = str(exc)
-    except Exception as exc:  # the flow's own failure, shown in one line
-        message = f"{type(exc).__name__}: {exc}"
-    raise UserError(f"Lượt chạy {what} không thành công: {message}")
+    failed = f"Lượt chạy {what} không thành công"
+    exc = state.result(raise_on_failure=False)
+    if isinstance(exc, UserError):
+        raise UserError(f"{failed}: {exc}")
+    if isinstance(exc, Unavailable):
+        raise RunFailed(f"{failed}: {exc}")
+    reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) \
+        else state.message or "không rõ lý do"
+    raise RunFailed(f"{failed}: {one_line(reason)} (chi tiết trong {LOG_FILE})")
 
 
 def print_json(document: Any) -> None:

@@ -12,8 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ttcs import registry
-from ttcs.cli.common import console, err_console, one_line_errors, print_json
-from ttcs.cli.nightly import print_figures, print_status, quiet_prefect_console
+from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
+from ttcs.cli.nightly import print_figures, print_status
 from ttcs.cli.prefect_server import DEFAULT_HOME, prefect_api
 from ttcs.cli.units import ConfigOption
 
@@ -49,13 +49,13 @@ def demo(
     with prefect_api(console=err_console):
         from flows.nightly import nightly
 
-        quiet_prefect_console()
         with Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task("Mô phỏng các đêm", total=len(prepared.nights))
             for index, night in enumerate(prepared.nights):
                 bar.update(task, description=f"Đêm {night:%d/%m/%Y}")
                 list(demo_data.edits(prepared, form, index, base.deadline, texts))
-                document = nightly(str(prepared.campaign_path), night)
+                document = flow_result(
+                    nightly(str(prepared.campaign_path), night, return_state=True), "nightly")
                 bar.advance(task)
     if as_json:
         print_json(document)

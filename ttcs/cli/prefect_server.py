@@ -38,7 +38,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ttcs.errors import UserError
+from ttcs.cli.common import RunFailed
+from ttcs.cli.logfile import logs_to_file
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,11 +106,17 @@ def prefect_api(home: Path | None = None, console: Console | None = None) -> Ite
     A configured ``PREFECT_API_URL`` (environment or active profile) is used as is, if it answers;
     otherwise a local server is started with its database and log (``server.log``) in ``home``
     (default ``~/.ttcs/prefect``) and stopped on exit, however the block ends. While it runs,
-    :data:`active_server` describes it. Flows run inside the block record to this API.
+    :data:`active_server` describes it. Flows run inside the block record to this API; their log
+    lines go to it and to :data:`ttcs.cli.logfile.LOG_FILE`, none to the terminal.
     """
     global active_server
+    import prefect.main  # noqa: F401 - Prefect configures logging at this import: before ours
+
     external = configured_api_url()
     with contextlib.ExitStack() as stack:
+        # Exits last: Prefect's log lines, a failed run's traceback above all, go to the log
+        # file and the server until the very end, never to the terminal.
+        stack.enter_context(logs_to_file())
         if external:
             _check_reachable(external)
             url = external
@@ -245,7 +252,7 @@ def _check_reachable(url: str) -> None:
     except urllib.error.HTTPError:
         return  # it answers (perhaps asking for credentials): let Prefect deal with it
     except (OSError, ValueError) as exc:
-        raise UserError(
+        raise RunFailed(
             f"Không kết nối được máy chủ Prefect tại {url} (PREFECT_API_URL): {_reason(exc)}"
         ) from None
 
@@ -288,19 +295,22 @@ def _server_env(home: Path) -> dict[str, str]:
     return env
 
 
-def _spawn(home: Path, port: int, log: BinaryIO) -> subprocess.Popen[bytes]:
+def _spawn(home: Path, port: int, log: BinaryIO, log_file: Path) -> subprocess.Popen[bytes]:
     command = _server_command(port)
     if sys.platform.startswith("linux"):
         command = [sys.executable, "-c", _PDEATHSIG_SHIM, str(os.getpid()), *command]
-    return subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_server_env(home),
-        cwd=home,
-        start_new_session=True,
-    )
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_server_env(home),
+            cwd=home,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise _not_started(f"{command[0]}: {exc.strerror or exc}", log_file) from None
 
 
 @contextmanager
@@ -313,7 +323,7 @@ def _local_server(home: Path, console: Console | None) -> Iterator[LocalServer]:
                 log_file.replace(log_file.with_name(LOG_NAME + ".1"))
         log = log_file.open("ab")
     except OSError as exc:
-        raise UserError(f"Không tạo được thư mục cho máy chủ Prefect {home}: {exc}") from None
+        raise RunFailed(f"Không tạo được thư mục cho máy chủ Prefect {home}: {exc}") from None
     with log:
         status = console.status(STATUS_TEXT) if console is not None else contextlib.nullcontext()
         process: subprocess.Popen[bytes] | None = None
@@ -325,23 +335,29 @@ def _local_server(home: Path, console: Console | None) -> Iterator[LocalServer]:
                     log.write(f"\n=== {stamp} ttcs: prefect server, port {port}\n".encode())
                     log.flush()
                     start = log.tell()
-                    process = _spawn(home, port, log)
+                    process = _spawn(home, port, log, log_file)
                     url = f"http://{HOST}:{port}/api"
                     if _wait_healthy(process, url, STARTUP_TIMEOUT):
                         break
-                    if process.poll() is None or not _port_taken(log_file, start):
-                        raise UserError(
-                            f"Không khởi động được máy chủ Prefect cục bộ; xem nhật ký {log_file}"
-                        )
+                    code = process.poll()
+                    if code is None:
+                        raise _not_started(f"chưa trả lời sau {STARTUP_TIMEOUT:.0f} giây",
+                                           log_file)
                     process = None
+                    if not _port_taken(log_file, start):
+                        raise _not_started(f"máy chủ dừng khi khởi động (mã thoát {code})",
+                                           log_file)
                 else:
-                    raise UserError(
-                        f"Không khởi động được máy chủ Prefect cục bộ; xem nhật ký {log_file}"
-                    )
+                    raise _not_started("cổng đã bị chiếm ba lần liên tiếp", log_file)
             yield LocalServer(url=url, pid=process.pid, home=home, log_file=log_file)
         finally:
             if process is not None:
                 _stop(process)
+
+
+def _not_started(reason: str, log_file: Path) -> RunFailed:
+    return RunFailed(f"Không khởi động được máy chủ Prefect cục bộ: {reason}; xem nhật ký "
+                     f"{log_file}")
 
 
 def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:

@@ -8,16 +8,15 @@ local Prefect server, like `ttcs nightly`.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ttcs.cli.common import console, err_console, one_line_errors, print_json
+from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
-from ttcs.errors import ConfigError, UserError
+from ttcs.errors import ConfigError
 
 if TYPE_CHECKING:
     from ttcs.campaign import Campaign
@@ -35,13 +34,14 @@ def provision(
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
 ) -> None:
     """Tạo hoặc nhận bảng tính Google của từng đơn vị, chia sẻ đúng người, ghi vào danh bạ."""
-    from ttcs.backends.select import mount_for
+    from ttcs.backends.select import check_backend, mount_for
     from ttcs.campaign import load_campaign
 
     campaign = load_campaign(config)
     if campaign.backend.kind != "gsheets" or campaign.backend.gsheets is None:
         raise ConfigError(f"{campaign.source}: 'ttcs provision' chỉ dùng với backend gsheets "
                           "(backend.kind: gsheets); với backend local hãy dùng 'ttcs template'")
+    check_backend(campaign)  # a wrong key file is one line now, not after a server start
     settings = campaign.backend.gsheets.provision
     user = None
     if settings.mode == "oauth":
@@ -83,26 +83,14 @@ def _service_account(campaign: Campaign) -> dict[str, Any]:
 
 def run_provision(config: Path | None) -> dict[str, Any]:
     """Run the provision flow against the configured (or a local, temporary) Prefect server."""
-    from ttcs.cli.nightly import quiet_prefect_console
     from ttcs.cli.prefect_server import prefect_api
 
     with prefect_api(console=err_console):
         from flows.provision import provision as provision_flow
 
-        # What failed is said below in one line; Prefect's own report stays in the UI.
-        quiet_prefect_console(logging.CRITICAL + 1)
         with err_console.status("Đang cấp bảng tính cho các đơn vị…"):
             state = provision_flow(str(config) if config else None, False, return_state=True)
-    if state.is_failed() or state.is_crashed():
-        try:
-            state.result()
-        except UserError:
-            raise
-        except Exception as exc:  # the flow's own failure, shown in one line
-            message = " ".join(f"{type(exc).__name__}: {exc}".split())
-            raise UserError(f"lượt cấp bảng tính không thành công: {message}") from None
-        raise UserError(f"lượt cấp bảng tính không thành công: {state.message}")
-    return state.result()
+    return flow_result(state, "provision")
 
 
 def _grants(grants: list[dict[str, str]]) -> str:
