@@ -258,3 +258,17 @@ def test_date_field_reads_apostrophe_text_from_a_file(form, tmp_path: Path) -> N
     cells = '<row r="1"><c r="A1" t="inlineStr"><is><t>\'30/9/2025</t></is></c></row>'
     (row,) = read_xlsx(_xlsx(tmp_path / "d.xlsx", cells))["Tab"]
     assert read_field(DATE, row[0], form) == Reading(dt.date(2025, 9, 30), None, False)
+
+
+def test_unit_code_typed_with_an_apostrophe_names_the_unit(book: Book) -> None:
+    """A pasted "'19363" beside "Mã đơn vị" still tells the unit (a leading zero kept as text)."""
+    from ttcs.parse import find_unit_code
+
+    raw = read_xlsx(book.save())
+    for rows in raw.values():
+        for row in rows:
+            for i, value in enumerate(row):
+                if value == DONG_THUAN:
+                    row[i] = f"'{DONG_THUAN}"
+    assert any(f"'{DONG_THUAN}" in row for rows in raw.values() for row in rows)
+    assert find_unit_code(book.form, raw) == DONG_THUAN

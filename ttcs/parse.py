@@ -27,6 +27,7 @@ from ttcs.issues import Issue, a1
 from ttcs.readers import read_field
 from ttcs.registry import Unit, normalise_code
 from ttcs.text import clean, fold, key
+from ttcs.values import strip_quote_prefix
 
 Raw = dict[str, list[list[Any]]]
 HEADER_SCAN_ROWS = 6  # the unit's code and name sit in the first rows of each tab
@@ -351,7 +352,8 @@ def _tab_labels(tab: Tab) -> Iterable[str]:
 
 
 def _code(raw: Any) -> int | None:
-    """A unit code as an int, whatever a spreadsheet made of it ("00070", 70, 70.0)."""
+    """A unit code as an int, whatever a spreadsheet made of it ("00070", 70, 70.0, "'00070")."""
+    raw = strip_quote_prefix(raw)
     if raw is None or isinstance(raw, bool):
         return None
     try:
