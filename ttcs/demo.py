@@ -5,21 +5,28 @@ submit before the deadline, some late, some never start, some stay in progress, 
 with errors or warnings, one file becomes unreadable, one commune breaks its sheet after
 submitting, one types odd formats and text beginning with "=". Each night the workbooks whose
 story moves are rewritten with their modification time set to the simulated edit time; the
-nightly flow then runs with that night's ``--now``.
+nightly flow then runs with that night's ``--now``. Each morning the real reminders go to an SMTP
+server of the demo's own (:func:`mail_sink`, aiosmtpd on 127.0.0.1), which keeps every message it
+receives as an ``.eml`` file in ``out/mail/<day>/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import random
+import socket
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from aiosmtpd.controller import Controller
 
 from ttcs import registry
 from ttcs.campaign import Campaign
@@ -249,3 +256,57 @@ def _write_contacts(path: Path, units: list[registry.Unit]) -> None:
                         email=f"u{u.code}@demo.invalid", phone="0912 345 678")
         for u in units})
     write_template(path, units, contacts)
+
+
+# -- the demo's own mail server -------------------------------------------------------------------
+SENDER = "ttcs@demo.invalid"
+
+
+class MailFolder:
+    """An aiosmtpd handler that keeps every message as it arrived, one ``.eml`` file each, in
+    ``folder`` (set before each morning's run): ``<unit>-moc<stage>.eml``, the digest
+    ``tong-hop.eml``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if message["X-TTCS-Digest"]:
+            name = "tong-hop"
+        else:
+            name = f"{message['X-TTCS-Unit']}-moc{message['X-TTCS-Stage']}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{name}.eml"
+        copy = 1
+        while path.exists():  # never overwrite: a second copy must show
+            copy += 1
+            path = self.folder / f"{name}-{copy}.eml"
+        path.write_bytes(envelope.content)
+        return "250 OK"
+
+
+@contextmanager
+def mail_sink(campaign_path: Path, folder: Path) -> Iterator[MailFolder]:
+    """An SMTP server on a free port of 127.0.0.1 for the duration of the block; the demo's
+    campaign file is pointed at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = MailFolder(folder)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        _use_smtp(campaign_path, port)
+        yield handler
+    finally:
+        controller.stop()
+
+
+def _use_smtp(campaign_path: Path, port: int) -> None:
+    text = campaign_path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n")
+    data = yaml.safe_load(body)
+    data["smtp"] = {"host": "127.0.0.1", "port": port, "starttls": False, "sender": SENDER}
+    campaign_path.write_text(head + "\n" + yaml.safe_dump(data, allow_unicode=True,
+                                                          sort_keys=False), encoding="utf-8")
