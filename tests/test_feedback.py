@@ -127,6 +127,8 @@ def test_a_commune_edit_is_never_hidden_by_our_feedback(province, fake) -> None:
     first = rows[rows.index(["STT", "Trang", "Ô", "Loại", "Nội dung", "Mở ô"]) + 1]
     # The commune corrects the cell after our read; our next feedback must wait.
     fake.write(sheet, f"'{first[1]}'!{first[2]}", [[0]], by="xa@example.com")
+    # On the simulated calendar (a time later than the run that reads it would be clamped).
+    fake.set_modified_time(sheet, NIGHT + dt.timedelta(days=12, hours=11))
     edited = fake.modified_time(sheet)
     backend = backend_for(config)
     run_id = store.latest_run()
