@@ -21,13 +21,16 @@ from ttcs.form import (
     Tab,
     UnitsBlock,
 )
+from ttcs.issues import column_letter
+from ttcs.live_checks import Mark, TableArea, hints, plan, tab_counts
 from ttcs.registry import Unit
 
 # (table, row, field): ("PL01.stations", "18859:after", "has_station"),
 # ("PL03.staff", "propagandists", "total"), ("PL03.training", "", "training_sessions"),
 # ("sections", "B.IV.2", "answer").
 Ref = tuple[str, str, str]
-Role = Literal["title", "label", "header", "key", "input", "na", "note"]
+# "live": a formula the spreadsheet computes (the count of problems); never a field.
+Role = Literal["title", "label", "header", "key", "input", "na", "note", "live"]
 Validation = Literal["yesno", "count", "choice", "date"] | None
 GUIDE = (
     "Đơn vị điền số liệu vào các ô trắng của các trang PL01, PL02, PL03, Đánh giá và Xác nhận; "
@@ -39,6 +42,10 @@ GUIDE = (
     "Số liệu tính đến ngày {data_as_of}. Hạn gửi báo cáo: {deadline}.",
     'Khi đã nhập đầy đủ, vào trang "Xác nhận" chọn "Có" ở ô "Đã hoàn thành". '
     "Hệ thống kiểm tra hằng đêm và gửi thông báo nếu còn ô thiếu hoặc sai.",
+    "Bảng tính tự kiểm tra ngay khi nhập: ô tô vàng là mục bắt buộc chưa nhập, ô tô đỏ là số "
+    "liệu sai hoặc mâu thuẫn, ô tô cam là số liệu bất thường cần kiểm tra lại; màu tự mất khi "
+    'đã sửa đúng. Chọn một ô để xem điều kiện kiểm tra; trang "Xác nhận" cho biết còn bao '
+    "nhiêu ô cần sửa.",
     "Không đổi tên, không xóa các trang và các dòng tiêu đề; "
     "có thể thêm ghi chú ở cột trống bên phải.",
 )
@@ -65,6 +72,9 @@ class TabLayout:
     widths: dict[int, float] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     freeze_rows: int = 0
+    tables: dict[str, TableArea] = field(default_factory=dict)  # "PL01.stations" -> area
+    marks: list[Mark] = field(default_factory=list)  # live checks (conditional formats)
+    hints: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> message
 
     @property
     def last_row(self) -> int:
@@ -76,7 +86,14 @@ class TabLayout:
 
 def workbook_layout(form: Form, unit: Unit, texts: dict[str, str]) -> list[TabLayout]:
     """The whole workbook for one unit; ``texts`` fills {data_as_of} and {deadline} in the guide."""
-    return [_tab(form, tab, unit, texts) for tab in form.tabs]
+    layouts = [_tab(form, tab, unit, texts) for tab in form.tabs]
+    checks = plan(form, layouts)
+    for layout in layouts:
+        layout.marks = checks.marks[layout.name]
+        inputs = {(c.row, c.col) for c in layout.cells if c.role == "input"}
+        layout.hints = {at: text for at, text in hints(layout.marks).items() if at in inputs}
+    _live_count(form, layouts)
+    return layouts
 
 
 def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
@@ -134,6 +151,9 @@ def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: in
         layout.widths.setdefault(col, 16)
     rows = [(p.code, p.name, block.before_label, "before") for p in unit.predecessors]
     rows.append((unit.code, unit.name, block.after_label, "after"))
+    layout.tables[table] = TableArea(
+        row + 1, row + len(rows), 1, {f.id: c for c, f in enumerate(block.fields, start=4)},
+        3, {"before": block.before_label, "after": block.after_label})
     for code, name, period_text, period in rows:
         row += 1
         layout.add(row, 1, code, "key")
@@ -151,6 +171,8 @@ def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int, table: 
     for col, text in enumerate([block.row_label] + [f.label for f in block.fields], start=1):
         layout.add(row, col, text, "header", wrap=True)
     layout.freeze_rows = layout.freeze_rows or row
+    layout.tables[table] = TableArea(row + 1, row + len(block.rows), 1,
+                                     {f.id: c for c, f in enumerate(block.fields, start=2)})
     for matrix_row in block.rows:
         row += 1
         layout.add(row, 1, matrix_row.label, "key", wrap=True)
@@ -187,16 +209,56 @@ def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
     return row + 1
 
 
+COUNT_HEADERS = ("Trang", "Số ô cần nhập hoặc sửa (tô vàng, đỏ)",
+                 "Số ô cần kiểm tra lại (tô cam)")
+
+
+def _live_count(form: Form, layouts: list[TabLayout]) -> None:
+    """On the tab of the completion mark: per tab, how many cells the live checks colour,
+    and a sentence beside "Đã hoàn thành". Labels and formulas sit where no field is read
+    (the parser reads a field only to the right of its own label)."""
+    home = next(t for t in layouts if t.tab_id == form.tab_of(_completion_table(form)).id)
+    mark = next(c for c in home.cells if c.ref and c.ref[2] == form.completion_field.id)
+    row = home.last_row + 2
+    for col, text in enumerate(COUNT_HEADERS, start=1):
+        home.add(row, col, text, "header", wrap=True)
+    first = row + 1
+    for layout in layouts:
+        if layout.marks:
+            row += 1
+            errors, warnings = tab_counts(layout.marks)
+            home.add(row, 1, layout.name, "key")
+            home.add(row, 2, errors, "live")
+            home.add(row, 3, warnings, "live")
+    row += 1
+    home.add(row, 1, "Tổng", "label")
+    for col in (2, 3):
+        letter = column_letter(col)
+        home.add(row, col, f"=SUM({letter}{first}:{letter}{row - 1})", "live")
+    errors, warnings = f"B{row}", f"C{row}"
+    home.add(mark.row, mark.col + 1, (
+        f'=IF({errors}>0,"Còn "&{errors}&" ô cần nhập hoặc sửa (tô vàng, đỏ): sửa xong mới '
+        f'chọn Có",IF({warnings}>0,"Đã đủ; còn "&{warnings}&" ô tô cam cần kiểm tra lại",'
+        '"Đã nhập đủ, không còn ô nào cần sửa"))'), "live")
+    home.merges.append((mark.row, mark.col + 1, mark.row, mark.col + 4))
+
+
+def _completion_table(form: Form) -> str:
+    field_id = form.completion_field.id
+    return next(t for t, b in form.tables.items() if field_id in {f.id for f in b.fields})
+
+
 def workbook_values(layouts: list[TabLayout], answers: Mapping[Ref, Any] | None = None,
                     ) -> dict[str, list[list[Any]]]:
     """The workbook's cells as tab -> rows of values (the raw shape every backend returns):
-    pre-filled cells plus ``answers``, without rendering a file."""
+    pre-filled cells plus ``answers``, without rendering a file. Formulas ("live" cells) are
+    left out: their values are the spreadsheet's to compute."""
     raw: dict[str, list[list[Any]]] = {}
     for layout in layouts:
         rows: list[list[Any]] = [[] for _ in range(layout.last_row)]
         for cell in layout.cells:
             value = answers.get(cell.ref) if answers and cell.ref else cell.value
-            if value is None:
+            if value is None or cell.role == "live":
                 continue
             row = rows[cell.row - 1]
             row.extend([None] * (cell.col - len(row)))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -31,7 +32,9 @@ STYLE = {
     "input": (Font(name=FONT, size=11), None, True),
     "na": (Font(name=FONT, size=11), NA, True),
     "note": (Font(name=FONT, size=11), None, False),
+    "live": (Font(name=FONT, size=11, bold=True, color="9C0006"), None, True),
 }
+PROMPT_TITLE = "Kiểm tra khi nhập"
 
 
 def guide_texts(campaign: Campaign) -> dict[str, str]:
@@ -65,12 +68,18 @@ def _sheet(sheet: Worksheet, layout: TabLayout) -> None:
     validations: dict[tuple, DataValidation] = {}
     for cell in layout.cells:
         _write(sheet, cell)
-        if cell.validation:
-            signature = (cell.validation, cell.choices, cell.bounds)
+        hint = layout.hints.get((cell.row, cell.col))
+        if cell.validation or hint:
+            signature = (cell.validation, cell.choices, cell.bounds, hint)
             if signature not in validations:
-                validations[signature] = _validation(cell)
+                validations[signature] = _validation(cell, hint)
                 sheet.add_data_validation(validations[signature])
             validations[signature].add(sheet.cell(cell.row, cell.col))
+    for mark in layout.marks:
+        cells = f"{_a1(mark.first_row, mark.col)}:{_a1(mark.last_row, mark.col)}"
+        colour = PatternFill("solid", start_color=mark.colour, end_color=mark.colour)
+        sheet.conditional_formatting.add(cells, FormulaRule(formula=[mark.formula],
+                                                            fill=colour))
     for r1, c1, r2, c2 in layout.merges:
         sheet.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for col, width in layout.widths.items():
@@ -101,7 +110,22 @@ def _write(sheet: Worksheet, cell: Cell) -> None:
     target.protection = Protection(locked=cell.role not in ("input",))
 
 
-def _validation(cell: Cell) -> DataValidation:
+def _a1(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
+
+
+def _validation(cell: Cell, hint: str | None) -> DataValidation:
+    """The cell's data validation; ``hint`` (what the live checks colour it for) is its input
+    message, on a validation that allows anything when the cell has none of its own."""
+    rule = _typed_validation(cell) if cell.validation else DataValidation(allow_blank=True)
+    if hint:
+        rule.showInputMessage = True
+        rule.promptTitle = PROMPT_TITLE
+        rule.prompt = hint
+    return rule
+
+
+def _typed_validation(cell: Cell) -> DataValidation:
     if cell.validation in ("yesno", "choice"):
         items = ",".join(cell.choices)
         return DataValidation(

@@ -1,5 +1,6 @@
 """The commune workbook's layout as Google Sheets API requests: the same tabs, pre-filled
-cells, dropdowns, whole-number rules, protected headers and key columns as the .xlsx template.
+cells, dropdowns, whole-number rules, live checks (conditional formats, input messages, the
+count of problems), protected headers and key columns as the .xlsx template.
 
 Either two requests per spreadsheet — one ``batchUpdate`` (tabs, formats, validation,
 protection, merges) and one RAW ``values.batchUpdate`` (titles, codes, names: codes stay text)
@@ -47,7 +48,24 @@ def _format(cell: Cell) -> dict[str, Any]:
     return fmt
 
 
-def _validation(cell: Cell) -> dict[str, Any] | None:
+def _rgb(hex_colour: str) -> dict[str, float]:
+    red, green, blue = (int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return {"red": round(red, 3), "green": round(green, 3), "blue": round(blue, 3)}
+
+
+def _validation(cell: Cell, hint: str | None) -> dict[str, Any] | None:
+    """The cell's rule, its input message saying what the live checks colour it for; a cell
+    with a hint and no rule of its own gets one that accepts anything."""
+    rule = _typed_validation(cell)
+    if hint is None:
+        return rule
+    if rule is None:
+        return {"condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": "=TRUE"}]},
+                "inputMessage": hint, "strict": False}
+    return rule | {"inputMessage": rule["inputMessage"] + "\n" + hint}
+
+
+def _typed_validation(cell: Cell) -> dict[str, Any] | None:
     if cell.validation in ("yesno", "choice"):
         condition = {"type": "ONE_OF_LIST",
                      "values": [{"userEnteredValue": choice} for choice in cell.choices]}
@@ -76,7 +94,7 @@ def sheet_requests(sheet_id: int, layout: TabLayout, editors: Iterable[str],
         requests.append({"repeatCell": {"range": _range(sheet_id, cell),
                                         "cell": {"userEnteredFormat": _format(cell)},
                                         "fields": "userEnteredFormat"}})
-        rule = _validation(cell)
+        rule = _validation(cell, layout.hints.get((cell.row, cell.col)))
         if rule:
             requests.append({"setDataValidation": {"range": _range(sheet_id, cell),
                                                    "rule": rule}})
@@ -87,13 +105,27 @@ def sheet_requests(sheet_id: int, layout: TabLayout, editors: Iterable[str],
         "description": "Tiêu đề, mã và tên đơn vị: không sửa",
         "editors": {"users": list(editors)}}}})
     requests += width_requests(sheet_id, layout.widths)
-    return requests + merge_requests(sheet_id, layout.merges)
+    return requests + merge_requests(sheet_id, layout.merges) + mark_requests(sheet_id, layout)
+
+
+def mark_requests(sheet_id: int, layout: TabLayout) -> list[dict[str, Any]]:
+    """The live checks as conditional formats, in the layout's order (Sheets applies the first
+    rule that holds; every rule here marks a different problem)."""
+    return [{"addConditionalFormatRule": {"index": index, "rule": {
+        "ranges": [{"sheetId": sheet_id, "startRowIndex": mark.first_row - 1,
+                    "endRowIndex": mark.last_row, "startColumnIndex": mark.col - 1,
+                    "endColumnIndex": mark.col}],
+        "booleanRule": {"condition": {"type": "CUSTOM_FORMULA",
+                                      "values": [{"userEnteredValue": "=" + mark.formula}]},
+                        "format": {"backgroundColor": _rgb(mark.colour)}}}}}
+        for index, mark in enumerate(layout.marks)]
 
 
 def value_data(layout: TabLayout) -> list[dict[str, Any]]:
-    """The pre-filled cells of a tab as RAW value ranges."""
+    """The pre-filled cells of a tab as RAW value ranges (formulas, which RAW would keep as
+    text, are in :func:`value_requests` only)."""
     return [{"range": f"{_quoted(layout.name)}!{_a1(cell)}", "values": [[cell.value]]}
-            for cell in layout.cells if cell.value is not None]
+            for cell in layout.cells if cell.value is not None and cell.role != "live"]
 
 
 def _a1(cell: Cell) -> str:
@@ -117,17 +149,20 @@ def spreadsheet_requests(layouts: list[TabLayout], editors: Iterable[str],
     return requests, data
 
 
-def _extended(value: str | int | float) -> dict[str, Any]:
+def _extended(value: str | int | float, role: str) -> dict[str, Any]:
+    if role == "live":
+        return {"formulaValue": str(value)}
     if isinstance(value, bool) or not isinstance(value, int | float):
         return {"stringValue": str(value)}
     return {"numberValue": value}
 
 
 def value_requests(sheet_id: int, layout: TabLayout) -> list[dict[str, Any]]:
-    """The pre-filled cells of a tab as ``updateCells`` (a literal string is never a formula)."""
+    """The pre-filled cells of a tab as ``updateCells``: a literal string is never a formula,
+    the live count's cells are."""
     return [{"updateCells": {
         "start": {"sheetId": sheet_id, "rowIndex": cell.row - 1, "columnIndex": cell.col - 1},
-        "rows": [{"values": [{"userEnteredValue": _extended(cell.value)}]}],
+        "rows": [{"values": [{"userEnteredValue": _extended(cell.value, cell.role)}]}],
         "fields": "userEnteredValue"}} for cell in layout.cells if cell.value is not None]
 
 

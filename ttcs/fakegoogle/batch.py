@@ -312,8 +312,14 @@ class Ops:
             "endIndex", 0)
 
     def op_insertDimension(self, book: Spreadsheet, args: dict[str, Any]) -> None:
+        """Cells move; a conditional format's range spanning the new rows or columns grows
+        and one after them moves, as Sheets does."""
         sheet, dim, start, end = self._dimension(book, args.get("range") or {})
         n = max(end - start, 0)
+        side = "Row" if dim == "ROWS" else "Column"
+        for rule in sheet.conditional:
+            for grid in rule["ranges"]:
+                _grow(grid, f"start{side}Index", f"end{side}Index", start, n)
         if dim == "ROWS":
             sheet.grid["rowCount"] = sheet.row_count + n
             if start < len(sheet.rows):
@@ -361,6 +367,14 @@ class Ops:
     def op_clearBasicFilter(self, book: Spreadsheet, args: dict[str, Any]) -> None:
         if book.by_id(args.get("sheetId", 0)) is None:
             raise ValueError(f"No grid with id: {args.get('sheetId', 0)}")
+
+
+def _grow(grid: dict[str, Any], low: str, high: str, at: int, n: int) -> None:
+    """Insert ``n`` rows or columns before index ``at`` into a GridRange."""
+    if low in grid and grid[low] >= at:
+        grid[low] += n
+    if high in grid and grid[high] > at:
+        grid[high] += n
 
 
 def _set_path(target: dict[str, Any], keys: list[str], value: Any) -> None:
