@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ttcs import registry
 from ttcs.cli.common import console, one_line_errors, print_json
+from ttcs.errors import UserError
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Tệp cấu hình chiến dịch (campaign.yaml).")
@@ -36,7 +37,11 @@ def units(
     info = registry.find_province(province) if province else load_campaign(config).province_info
     found = registry.units(info.code)
     if contacts_template:
-        count = contacts.write_template(contacts_template, found)
+        try:
+            count = contacts.write_template(contacts_template, found)
+        except OSError as exc:
+            raise UserError(f"{contacts_template}: không ghi được danh bạ mẫu "
+                            f"({exc.strerror or exc})") from None
         console.print(f"Đã ghi danh bạ mẫu {count} đơn vị vào [bold]{contacts_template}[/]")
         return
     if as_json:
