@@ -583,7 +583,7 @@ def _check_sqlite_file(path: Path) -> None:
     if not path.is_file():
         problem = "không phải là một tệp"
     elif path.stat().st_size == 0:
-        problem = "là tệp rỗng (0 byte), mọi lịch sử đã mất"
+        problem = "là tệp rỗng (0 byte)"
     else:
         problem = _sqlite_problem(path)
     if problem:
@@ -594,11 +594,15 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def _sqlite_problem(path: Path) -> str | None:
-    with path.open("rb") as handle:
-        if handle.read(16) != b"SQLite format 3\x00":
-            return "không phải là cơ sở dữ liệu SQLite"
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        return f"không đọc được ({exc.strerror or exc})"
+    if header != b"SQLite format 3\x00":
+        return "không phải là cơ sở dữ liệu SQLite"
     try:  # read-only: the file is never written, whatever state it is in
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:
         return f"không mở được ({exc})"
     try:
