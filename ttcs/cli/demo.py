@@ -43,7 +43,8 @@ def demo(
     with prefect_api(console=err_console), demo_mail(prepared) as mornings:
         from flows.nightly import nightly
 
-        with Progress(*columns, console=err_console, transient=True) as bar:
+        with Progress(*columns, console=err_console, transient=True,
+                      disable=not err_console.is_terminal) as bar:
             task = bar.add_task("Mô phỏng các đêm", total=len(prepared.nights))
             for index, night in enumerate(prepared.nights):
                 bar.update(task, description=f"Đêm {night:%d/%m/%Y}")
