@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from ttcs.expr import compile_expr, evaluate, names
 from ttcs.form import Form, FormField, Kind, Rule
 from ttcs.issues import column_letter
-from ttcs.rules import _condition
+from ttcs.rules import condition_text
 
 if TYPE_CHECKING:
     from ttcs.layout import TabLayout
@@ -324,7 +324,7 @@ def _field_marks(form: Form, scope: _Scope, spec: FormField, cond: str | None,
                          "chưa nhập (mục bắt buộc)"))
     elif spec.required_when and cond is not None:
         required.append(("required_when", "missing", _all([*gates, cond, _blank(spec.id)]),
-                         f"chưa nhập (bắt buộc khi {_condition(spec.required_when, form)})"))
+                         f"chưa nhập (bắt buộc khi {condition_text(spec.required_when, form)})"))
     if spec.type in ("count", "number"):
         known = formulas._known_number(spec)
         outside = f"(ISNUMBER({{{spec.id}}})*(1-{known}))"

@@ -5,6 +5,7 @@ One engine runs every rule; adding a rule is a change to config/form.yaml only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -91,7 +92,7 @@ class Checker:
                                              self.form.params):
             self._add(value, spec.id, "required_when", "missing",
                       f'Ô {value.cell}: chưa nhập "{spec.label}"{where}; mục này bắt buộc '
-                      f"khi {_condition(spec.required_when, self.form)}")
+                      f"khi {condition_text(spec.required_when, self.form)}")
 
     # -- config rules ---------------------------------------------------------------------
     def _contexts(self, rule: Rule) -> Iterator[tuple[dict, dict[str, Value], str]]:
@@ -133,16 +134,15 @@ def _known(context: dict, spec: FormField) -> dict:
     return {n: None for n in names(spec.required_when or "")} | context
 
 
-def _condition(source: str, form: Form) -> str:
+def condition_text(source: str, form: Form) -> str:
     """'has_station' -> '"Có đài truyền thanh" là "Có"'; 'x > 0' -> '"X" > 0'."""
     labels = {f.id: f.label for block in form.tables.values() for f in block.fields}
     used = sorted(names(source))
     if len(used) == 1 and source.strip() == used[0]:
         return f'"{labels.get(used[0], used[0])}" là "{form.yes_label}"'
-    text = source
-    for name in used:
-        text = text.replace(name, f'"{labels.get(name, name)}"')
-    return text
+    # Whole names only, never after "params.": "boards" must not eat into "boards_connected".
+    field = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, used)) + r")(?!\w)")
+    return field.sub(lambda found: f'"{labels.get(found[1], found[1])}"', source)
 
 
 def check(form: Form, parsed: Parsed) -> list[Issue]:
