@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email
+import email.policy
 import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
 
 from tests.conftest import run_ttcs
+from ttcs import registry
+from ttcs.campaign import load_campaign
 from ttcs.classify import FLAGS, STATUSES
+from ttcs.reminder_log import ReminderLog
+from ttcs.store import open_store
 
 
 def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> None:
@@ -41,3 +49,51 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     contacts = (folder / "contacts.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(contacts) == 1 + len(document["units"])
     assert all("@demo.invalid" in line for line in contacts[1:])
+    check_mail(folder)
+    check_reminders_after(folder)
+
+
+def check_mail(folder: Path) -> None:
+    """One .eml per (unit, stage, channel) the reminder log has as sent, and no other, each
+    parseable with a Vietnamese subject; a digest every morning; no path, no name twice."""
+    campaign = load_campaign(folder / "campaign.yaml")
+    log = ReminderLog(open_store(campaign.database)).entries()
+    expected = Counter((e.planned_at.astimezone(campaign.tz).date(), e.unit, e.stage)
+                       for e in log.values() if e.status == "sent" and e.channel == "email")
+    mornings = sorted((folder / "out" / "mail").iterdir())
+    assert [m.name for m in mornings] == [
+        f"{dt.date(2025, 9, 24) + dt.timedelta(days=n):%Y-%m-%d}" for n in range(11)]
+    found: Counter = Counter()
+    for morning in mornings:
+        day = dt.date.fromisoformat(morning.name)
+        digests = 0
+        for path in morning.glob("*.eml"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            text = message.get_body(("plain",)).get_content()
+            assert str(folder) not in text and "/communes/" not in text
+            if message["X-TTCS-Digest"]:
+                digests += 1
+                assert message["Subject"].startswith("[TTCS] Tổng hợp nhắc báo cáo 08:00 ngày")
+                continue
+            unit = message["X-TTCS-Unit"]
+            name = registry.unit(unit).name
+            found[(day, unit, int(message["X-TTCS-Stage"]))] += 1
+            assert message["Subject"].startswith(f"[Nhắc báo cáo TTCS] {name}: ")
+            assert text.splitlines()[0] == f"Kính gửi: Cán bộ {name} (mã {unit})."
+            if "(đúng hạn)" in text:
+                assert "quá hạn" not in text + message["Subject"]
+        assert digests == 1
+    assert found == expected and max(found.values()) == 1
+    assert sum(found.values()) > 78  # every unit that owed at the first stage, and more
+
+
+def check_reminders_after(folder: Path) -> None:
+    """`ttcs remind --dry-run` on the demo agrees with what the demo sent, and stops at the end."""
+    config = str(folder / "campaign.yaml")
+    same_morning = run_ttcs("remind", "--config", config, "--dry-run", "--json", "--now",
+                            "2025-09-29T08:00:00+07:00")
+    assert same_morning.returncode == 0 and json.loads(same_morning.stdout) == []
+    ended = run_ttcs("remind", "--config", config, "--dry-run", "--now",
+                     "2026-12-01T08:00:00+07:00")
+    assert ended.returncode == 0
+    assert ended.stdout.startswith("Chiến dịch đã kết thúc") and ended.stdout.count("\n") == 1

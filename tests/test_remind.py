@@ -377,3 +377,25 @@ def test_smtp_credentials_from_the_environment(monkeypatch, tmp_path) -> None:
     assert logins[0] == (b"so@so.example", password.encode())
     (received,) = mailbox.received
     assert received.to == "a@xa.example" and "Sở Văn hóa" in str(received.message["From"])
+
+
+def test_the_full_list_of_errors_is_attached_for_an_xlsx_campaign(campaign_state) -> None:
+    import io
+    import re
+
+    import openpyxl
+
+    blank = unit_mail(campaign_state["runs"]["r1_mail"], BLANK)
+    total = int(re.search(r"Cần bổ sung hoặc sửa (\d+) lỗi \(", blank.text)[1])
+    assert f"tệp đính kèm “ket-qua-kiem-tra-{BLANK}.xlsx”" in blank.text
+    (attached,) = list(blank.message.iter_attachments())
+    assert attached.get_filename() == f"ket-qua-kiem-tra-{BLANK}.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(attached.get_content())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("STT", "Trang", "Ô", "Loại", "Nội dung")
+    assert len(rows) == 2 + total > 2 + 3  # more than the 3 errors the message lists
+    lines = blank.text.splitlines()
+    first = lines[lines.index("Các lỗi đầu tiên, theo thứ tự trong bảng tính:") + 1]
+    assert first == f"  1. Trang {rows[2][1]}, ô {rows[2][2]}: {rows[2][4].split(': ', 1)[1]}"
+    passed = unit_mail(campaign_state["runs"]["r1_mail"], CORRUPT)
+    assert list(passed.message.iter_attachments()) == []  # no errors to list

@@ -79,7 +79,7 @@ def remind(
         if as_json:
             print_json({"digest": None} if digest_only else [])
         else:
-            console.print(ended_line(campaign), highlight=False)
+            console.print(ended_line(campaign), highlight=False, soft_wrap=True)
         return
     checked = voice(campaign)  # a broken template: one line now, before anything runs
     if dry_run:
@@ -108,7 +108,7 @@ def show_dry_run(plan: Plan, as_json: bool, digest_only: bool) -> None:
         print_plan(plan)
     console.rule(f"Bản tổng hợp gửi {', '.join(digest.to) or '(chưa khai email điều phối viên)'}"
                  f" · {digest.subject}", style="bold")
-    console.print(digest.text, markup=False, highlight=False)
+    console.print(digest.text, markup=False, highlight=False, soft_wrap=True)
 
 
 def resolve_send(config: Path | None, campaign: Campaign, unit: str, stage: int | None,
@@ -187,7 +187,7 @@ def print_deadline(campaign: Campaign, now: dt.datetime) -> None:
 
     note = f" ({campaign.deadline_note})" if campaign.deadline_note else ""
     console.print(f"Hạn nộp: {when_text(campaign.deadline, campaign)}{note} — "
-                  f"{time_left(now, campaign)}.", highlight=False)
+                  f"{time_left(now, campaign)}.", highlight=False, soft_wrap=True)
 
 
 def print_plan(plan: Plan) -> None:
@@ -210,6 +210,9 @@ def print_plan(plan: Plan) -> None:
     for r in plan.reminders:
         console.rule(f"{r.unit} · {r.channel} · {r.subject}", style="dim")
         console.print(r.text, markup=False, highlight=False)
+    if plan.already_sent:
+        console.print(f"Đã gửi ở mốc này từ lượt trước, không gửi lại: "
+                      f"{len(plan.already_sent)} tin.", highlight=False)
     _print_notes(plan.no_contact, [e.key for e in plan.blocked])
 
 
@@ -226,7 +229,7 @@ def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
     from ttcs.remind import ended_line
 
     if summary["ended"]:
-        console.print(ended_line(campaign), highlight=False)
+        console.print(ended_line(campaign), highlight=False, soft_wrap=True)
         return
     if not summary["in_window"]:
         settings = campaign.reminders
