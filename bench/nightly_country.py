@@ -60,7 +60,7 @@ def direct(config: Path) -> None:
     campaign = load_campaign(config)
     store = open_store(campaign.database)
     form = load_form(campaign.form)
-    backend = LocalBackend(campaign.backend.local.folder)
+    backend = LocalBackend(campaign.backend.local.folder, campaign.read_limits)
     run_id = store.start_run(NOW, campaign.province_code, backend.name)
     to_read, unchanged = collect.plan(backend.list_sources(), store.sources())
     fetched = collect.fetch_batch(backend, store, form, run_id, to_read)

@@ -30,4 +30,4 @@ def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[s
                                 run.backend.describe_missing())
         rows = judge_and_classify(run, located)
         written = write_feedback(run, located, rows)
-        return publish(run, notes + written.notes(), located)
+        return publish(run, notes + written.notes())

@@ -27,9 +27,8 @@ from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.backends.select import backend_for
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.collect import Fetched, Located
-from ttcs.errors import ConfigError, UserError
+from ttcs.errors import ConfigError, RunFailed, UserError
 from ttcs.form import Form, load_form
-from ttcs.pacing import Unavailable
 from ttcs.store import Store, UnitRun, open_store
 
 BATCH = 200
@@ -71,11 +70,11 @@ def service_account_from_secret(campaign: Campaign) -> dict | None:
 
 
 def retry_unless_final(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Prefect's ``retry_condition_fn``: retry a failed task unless retrying cannot help, i.e.
-    bad input (:class:`UserError`), or Google still unavailable after the transport's own capped
-    retries (:class:`Unavailable`: retrying the task would multiply the time an offline run
-    takes, not its chance to succeed)."""
-    return not isinstance(state.result(raise_on_failure=False), (UserError, Unavailable))
+    """Prefect's ``retry_condition_fn``: retry a failed task unless retrying cannot help: bad
+    input (:class:`UserError`), or a :class:`RunFailed` such as Google still unavailable after
+    the transport's own capped retries (retrying the task would multiply the time an offline
+    run takes, not its chance to succeed)."""
+    return not isinstance(state.result(raise_on_failure=False), (UserError, RunFailed))
 
 
 @task(name="start-run", cache_policy=NO_CACHE)

@@ -8,17 +8,14 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.nightly import Run
+from tasks.nightly import Run, retry_unless_final
 from ttcs.attention import summary_markdown
-from ttcs.classify import CONFLICT
-from ttcs.collect import Located
 from ttcs.publish import publish_outputs, publish_summary_sheet
 
 
-@task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
-def publish(run: Run, notes: list[str], located: dict[str, Located]) -> dict[str, Any]:
-    run.store.add_flag(run.run_id, [u for u, item in located.items() if item.conflicts],
-                       CONFLICT)
+@task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10,
+      retry_condition_fn=retry_unless_final)
+def publish(run: Run, notes: list[str]) -> dict[str, Any]:
     run.store.finish_run(run.run_id, notes)
     published = publish_outputs(run.store, run.campaign, run.run_id)
     publish_summary_sheet(run.backend, run.campaign, published.tabs)

@@ -216,3 +216,16 @@ def test_the_reason_of_a_network_failure_is_found_down_the_chain(error, said) ->
             raise RuntimeError("HTTPSConnectionPool: Max retries exceeded") from inner
     except RuntimeError as outer:
         assert network_reason(outer).startswith(said)
+
+
+@pytest.mark.parametrize(("out", "reason"), [
+    ("/dev/full", "ổ đĩa đã đầy"),
+    ("{tmp}/a-file/x.xlsx", "một phần của đường dẫn là tệp, không phải thư mục"),
+])
+def test_template_that_cannot_be_written_is_one_line(tmp_path: Path, out: str,
+                                                     reason: str) -> None:
+    (tmp_path / "a-file").write_text("x")
+    target = out.format(tmp=tmp_path)
+    result = CliRunner().invoke(app, ["template", "--unit", "19363", "--out", target])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"Lỗi: không ghi được {target}: {reason}"]

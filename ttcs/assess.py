@@ -87,10 +87,10 @@ def classify_run(store: Store, run_id: int, as_of: dt.datetime, deadline: dt.dat
         verdict = summaries.get(verdicts.get(item.unit, -1))
         reason = item.reason or judged.failed.get(item.unit)
         if reason or verdict is None:
-            standing = Standing("unreachable", False, 0)
+            standing = Standing("unreachable", False, 0, bool(item.conflicts))
         else:
             standing = Standing(verdict["status"], bool(verdict["inconsistent"]),
-                                verdict["warnings"])
+                                verdict["warnings"], bool(item.conflicts))
         times = [when for when, _ in accepted.get(item.unit, [])]
         rows.append(UnitRun(item.unit, standing.status, flags(standing, times, deadline, as_of),
                             verdict["id"] if verdict else None, item.modified, reason))

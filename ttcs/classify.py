@@ -8,7 +8,7 @@
   unit that submitted afterwards, next to ``submitted_late``);
 - ``changed_after_submit``: accepted before, and the sheet is no longer complete and valid;
 - ``conflict``: several sources claim the unit; one is used (see :mod:`ttcs.collect`), the
-  others wait for the coordinator. It is added when the run is published.
+  others wait for the coordinator.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 FLAGS = ("late", "submitted_late", "inconsistent", "warnings", "changed_after_submit",
          "conflict")
-CONFLICT = "conflict"
 STATUSES = ("not_started", "in_progress", "submitted", "needs_fix", "unreachable", "excluded")
 
 
@@ -28,6 +27,7 @@ class Standing:
     status: str
     inconsistent: bool  # errors of kind invalid or contradiction
     warnings: int
+    conflict: bool = False  # other sources claim the unit
 
 
 def flags(standing: Standing, accepted: Sequence[dt.datetime], deadline: dt.datetime,
@@ -45,4 +45,6 @@ def flags(standing: Standing, accepted: Sequence[dt.datetime], deadline: dt.date
         found.add("warnings")
     if first is not None and standing.status not in ("submitted", "unreachable"):
         found.add("changed_after_submit")
+    if standing.conflict:
+        found.add("conflict")
     return sorted(found)

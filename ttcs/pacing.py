@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ttcs.errors import RunFailed
+
 T = TypeVar("T")
 
 
@@ -89,7 +91,7 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
-class Unavailable(Retryable):
+class Unavailable(Retryable, RunFailed):
     """A service still unreachable or failing after the capped retries (or a write that must not
     be repeated): the run failed, not its input. Its message is one line for a person."""
 

@@ -20,17 +20,15 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from ttcs.campaign import load_campaign
-from ttcs.errors import UserError
+from ttcs.errors import RunFailed
 
 WAIT_S = 15.0  # a second run waits this long for the first, then refuses
 _POLL_S = 0.25
 _JOB_VI = {"nightly": "thu thập hằng đêm (nightly)", "remind": "nhắc nhở (remind)"}
 
 
-class RunLocked(UserError):
-    """Another run of the same job holds the campaign database."""
-
-    exit_code = 1  # the run did not happen; the input was fine
+class RunLocked(RunFailed):
+    """Another run of the same job holds the campaign database (the input was fine)."""
 
 
 def _refusal(job: str, holder: str, wait_s: float) -> RunLocked:

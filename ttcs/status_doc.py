@@ -65,6 +65,7 @@ def build(store: Store, campaign: Campaign, run_id: int,
         "province": {"code": province.code, "name": province.name},
         "as_of": _iso(run["as_of"], campaign),
         "deadline": _iso(campaign.deadline, campaign),
+        "deadline_note": campaign.deadline_note,  # a deadline written without a time
         "run_id": run_id,
         "units": units,
         "totals": totals(units, accepted, campaign.deadline) | {

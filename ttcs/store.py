@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DatabaseError
 
-from ttcs.errors import ConfigError
+from ttcs.errors import ConfigError, os_reason
 from ttcs.issues import Issue
 
 SCHEMA_VERSION = 2
@@ -514,16 +514,6 @@ class Store:
                  "flags": json.dumps(r.flags), "verdict_id": r.verdict_id,
                  "last_modified": r.last_modified, "reason": r.reason} for r in rows])
 
-    def add_flag(self, run_id: int, units: Iterable[str], flag: str) -> None:
-        """Add ``flag`` to these units' rows of a run (once, the list kept sorted)."""
-        with self.begin() as conn:
-            for unit in units:
-                where = (unit_runs.c.run_id == run_id) & (unit_runs.c.unit == unit)
-                found = conn.execute(select(unit_runs.c.flags).where(where)).scalar()
-                if found is not None and flag not in json.loads(found):
-                    conn.execute(update(unit_runs).where(where).values(
-                        flags=json.dumps(sorted([*json.loads(found), flag]))))
-
     def unit_runs(self, run_id: int) -> list[UnitRun]:
         with self.begin() as conn:
             query = select(unit_runs).where(unit_runs.c.run_id == run_id).order_by(
@@ -598,7 +588,7 @@ def _sqlite_problem(path: Path) -> str | None:
         with path.open("rb") as handle:
             header = handle.read(16)
     except OSError as exc:
-        return f"không đọc được ({exc.strerror or exc})"
+        return f"không đọc được ({os_reason(exc)})"
     if header != b"SQLite format 3\x00":
         return "không phải là cơ sở dữ liệu SQLite"
     try:  # read-only: the file is never written, whatever state it is in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,11 @@ def render_workbook(form: Form, unit: Unit, texts: dict[str, str], path: Path,
                 if isinstance(target.value, str) and target.value.startswith("="):
                     target.data_type = "s"
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    # Built in memory, then written at once: a full disk or an unwritable path is one OSError,
+    # never a half-written zip left to a later garbage collection.
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())
     return path
 
 

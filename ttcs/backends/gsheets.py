@@ -31,6 +31,7 @@ from ttcs.backends import FetchError, Raw, Source
 from ttcs.backends.google_keys import service_account_credentials
 from ttcs.errors import ConfigError
 from ttcs.pacing import Retryable, RetryPolicy, SlidingWindowLimiter, Unavailable
+from ttcs.values import untagged
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",
           "https://www.googleapis.com/auth/drive")
@@ -247,7 +248,9 @@ def cell_value(cell: Mapping[str, Any]) -> Any:
         return None
     if "errorValue" in value:
         return ERROR_TEXT.get(value["errorValue"].get("type", ""), "#ERROR!")
-    for kind in ("stringValue", "numberValue", "boolValue"):
+    if "stringValue" in value:  # typed text is never our marker of an uncomputed formula
+        return untagged(value["stringValue"])
+    for kind in ("numberValue", "boolValue"):
         if kind in value:
             return value[kind]
     return None

@@ -64,7 +64,7 @@ def backend_for(campaign: Campaign,
                 service_account: Mapping[str, Any] | None = None) -> Backend:
     """The campaign's backend; a gsheets key comes from ``service_account`` or the key file."""
     if campaign.backend.kind == "local" and campaign.backend.local:
-        return LocalBackend(campaign.backend.local.folder)
+        return LocalBackend(campaign.backend.local.folder, campaign.read_limits)
     from ttcs.backends.gsheets import GsheetsBackend, connect
     from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
 

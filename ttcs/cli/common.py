@@ -13,18 +13,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from ttcs.errors import UserError
-from ttcs.pacing import Unavailable
+from ttcs.errors import RunFailed, UserError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 console = Console()
 err_console = Console(stderr=True)
-
-
-class RunFailed(Exception):
-    """A run that failed for a reason other than its input (a flow, the Prefect server)."""
 
 
 def one_line(text: object) -> str:
@@ -41,19 +36,16 @@ def print_error(message: str, label: str = "Lỗi:") -> None:
 
 def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
     """A failure as one line on stderr, never a traceback: exit code 2 for a
-    :class:`UserError` (the input), 1 for a failed run (:class:`RunFailed`, a service still
-    :class:`Unavailable` after its retries)."""
+    :class:`UserError` (the input), 1 for a failed run (:class:`RunFailed`, e.g. a service
+    still unavailable after its retries)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except UserError as exc:
+        except (UserError, RunFailed) as exc:
             print_error(str(exc))
-            raise typer.Exit(2) from None
-        except (RunFailed, Unavailable) as exc:
-            print_error(str(exc))
-            raise typer.Exit(1) from None
+            raise typer.Exit(exc.exit_code) from None
 
     return wrapper
 
@@ -69,7 +61,7 @@ def flow_result(state: Any, what: str) -> Any:
     exc = state.result(raise_on_failure=False)
     if isinstance(exc, UserError):
         raise UserError(f"{failed}: {exc}")
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, RunFailed):
         raise RunFailed(f"{failed}: {exc}")
     reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) \
         else state.message or "không rõ lý do"

@@ -55,9 +55,9 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
     with prefect_api(console=err_console):
         from flows.nightly import nightly
 
-        quiet_prefect_console()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, console=err_console, transient=True) as bar:
+        with Progress(*columns, console=err_console, transient=True,
+                      disable=not err_console.is_terminal) as bar:
             task = bar.add_task("Đọc bảng tính của các đơn vị", total=None)
 
             def show(stage: str, done: int, total: int) -> None:
@@ -71,11 +71,14 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
 @one_line_errors
 def nightly(config: ConfigOption = None, now: NowOption = None) -> None:
     """Thu thập, kiểm tra, phân loại mọi đơn vị và ghi status.json."""
+    from ttcs.backends.select import check_backend
     from ttcs.campaign import load_campaign
     from ttcs.store import check_database
 
     campaign = load_campaign(config)
-    check_database(campaign.database)  # a damaged database: one line, before any server starts
+    # A damaged database or a wrong key: one line, before any server starts.
+    check_database(campaign.database)
+    check_backend(campaign)
     document = run_nightly(config, parse_time(now, campaign, "--now"))
     print_status(document)
     console.print(f"Đã ghi [bold]{campaign.output_dir / 'status.json'}[/]")
@@ -138,6 +141,8 @@ def print_status(document: dict[str, Any]) -> None:
     console.print(f"[bold]{counts}[/]")
     console.print(f"Đã nộp hợp lệ {totals['reported']}/{totals['expected']}, đúng hạn "
                   f"{totals['on_time']}; hạn nộp {document['deadline']}")
+    if document.get("deadline_note"):
+        console.print(document["deadline_note"])
     if document.get("notes"):
         console.print("[bold]Ghi chú về tệp:[/]")
         for note in document["notes"]:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ttcs.cli.common import RunFailed
 from ttcs.cli.logfile import logs_to_file
+from ttcs.errors import os_reason
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -310,7 +311,7 @@ def _spawn(home: Path, port: int, log: BinaryIO, log_file: Path) -> subprocess.P
             start_new_session=True,
         )
     except OSError as exc:
-        raise _not_started(f"{command[0]}: {exc.strerror or exc}", log_file) from None
+        raise _not_started(f"{command[0]}: {os_reason(exc)}", log_file) from None
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ttcs import registry
 from ttcs.cli.common import console, one_line_errors, print_json
-from ttcs.errors import UserError
+from ttcs.errors import UserError, os_reason
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Tệp cấu hình chiến dịch (campaign.yaml).")
@@ -41,7 +41,7 @@ def units(
             count = contacts.write_template(contacts_template, found)
         except OSError as exc:
             raise UserError(f"{contacts_template}: không ghi được danh bạ mẫu "
-                            f"({exc.strerror or exc})") from None
+                            f"({os_reason(exc)})") from None
         console.print(f"Đã ghi danh bạ mẫu {count} đơn vị vào [bold]{contacts_template}[/]")
         return
     if as_json:

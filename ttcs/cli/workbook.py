@@ -13,7 +13,7 @@ from ttcs import registry
 from ttcs.attention import STATUS_VI
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
-from ttcs.errors import UserError
+from ttcs.errors import UserError, os_reason
 from ttcs.text import key
 
 if TYPE_CHECKING:
@@ -41,15 +41,22 @@ def template(
     campaign = load_campaign(config)
     form = load_form(campaign.form)
     texts = guide_texts(campaign)
+
+    def write(each: registry.Unit, path: Path) -> None:
+        try:
+            render_workbook(form, each, texts, path)
+        except OSError as exc:
+            raise UserError(f"không ghi được {path}: {os_reason(exc)}") from None
+
     if unit:
         target = registry.unit(unit)
-        render_workbook(form, target, texts, out)
+        write(target, out)
         console.print(f"Đã tạo biểu mẫu của {target.name} ({target.code}): [bold]{out}[/]")
         return
     code = registry.find_province(province).code if province else campaign.province_code
     units = registry.units(code)
     for each in track(units, description="Đang tạo biểu mẫu", console=err_console):
-        render_workbook(form, each, texts, out / workbook_name(each))
+        write(each, out / workbook_name(each))
     console.print(f"Đã tạo {len(units)} biểu mẫu trong [bold]{out}[/]")
 
 
