@@ -17,7 +17,7 @@ import openpyxl
 from tests.conftest import run_ttcs
 from ttcs import registry
 from ttcs.campaign import load_campaign
-from ttcs.classify import CONFLICT, FLAGS, STATUSES
+from ttcs.classify import FLAGS, STATUSES
 from ttcs.reminder_log import ReminderLog
 from ttcs.store import open_store
 
@@ -40,7 +40,7 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     assert {unit["status"] for unit in document["units"]} == set(STATUSES)
     # Every flag but "conflict": no demo unit has two files (tests/test_sources.py shows it).
     assert {flag for unit in document["units"] for flag in unit["flags"]} == (
-        set(FLAGS) - {CONFLICT})
+        set(FLAGS) - {"conflict"})
     written = json.loads((folder / "out" / "status.json").read_text(encoding="utf-8"))
     assert written == document
     summary = openpyxl.load_workbook(folder / "out" / "tong-hop.xlsx", read_only=True)
