@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,3 +114,30 @@ def test_two_nightlies_at_once_on_a_fresh_database(prefect_harness, tmp_path: Pa
         judged = conn.execute(select(func.count()).select_from(verdicts)).scalar_one()
     assert finished == 2
     assert judged == 6  # the second run re-used the first one's verdicts
+
+
+def test_nightly_refused_while_another_holds_the_database(prefect_harness, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          ) -> None:
+    """The flow refuses; the command's line and exit code (flow_result) say so; nothing ran."""
+    from flows.nightly import nightly
+    from ttcs.cli.common import RunFailed, flow_result
+
+    monkeypatch.setattr("ttcs.run_lock.WAIT_S", 0.5)
+    config = _campaign(tmp_path)
+    _book(tmp_path, UNITS[0], DEADLINE - dt.timedelta(days=2), _answers(UNITS[0]))
+    holder = _holder(f"sqlite:///{tmp_path / 'state.db'}", "nightly")
+    try:
+        state = nightly(str(config), DEADLINE, return_state=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    with pytest.raises(RunFailed) as failed:
+        flow_result(state, "nightly")
+    assert failed.value.exit_code == 1
+    assert re.fullmatch(
+        "Lượt chạy nightly không thành công: một lượt thu thập hằng đêm \\(nightly\\) khác đang "
+        f"chạy trên cùng cơ sở dữ liệu \\(tiến trình {holder.pid}, bắt đầu lúc "
+        r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\); đã chờ 0 giây\. Hãy chạy lại khi lượt kia kết thúc",
+        str(failed.value)), str(failed.value)
+    assert not (tmp_path / "out" / "status.json").exists()
