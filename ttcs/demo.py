@@ -3,7 +3,8 @@
 Every unit gets a story (an archetype) drawn with a fixed seed: most fill their sheet and
 submit before the deadline, some late, some never start, some stay in progress, some submit
 with errors or warnings, one file becomes unreadable, one commune breaks its sheet after
-submitting, one types odd formats and text beginning with "=". Each night the workbooks whose
+submitting, one types odd formats and text beginning with "=", one sends its file twice (a copy
+under another name: a conflict). Each night the workbooks whose
 story moves are rewritten with their modification time set to the simulated edit time; the
 nightly flow then runs with that night's ``--now``. Each morning the real reminders go to an SMTP
 server of the demo's own (:func:`mail_sink`, aiosmtpd on 127.0.0.1), which keeps every message it
@@ -41,7 +42,7 @@ NIGHT_HOUR = 22  # the nightly run's local time
 NIGHTS_BEFORE, NIGHTS_AFTER = 7, 3
 
 # archetype -> how many units get it (the rest are "on_time")
-SPECIAL = {"unreadable": 1, "regret": 1, "odd": 1}
+SPECIAL = {"unreadable": 1, "regret": 1, "odd": 1, "copied": 1}
 SHARE = {"never": 0.06, "stuck": 0.06, "needs_fix": 0.05, "fixed": 0.04, "warnings": 0.06,
          "late": 0.08}
 
@@ -103,6 +104,7 @@ def _stories(units: list[registry.Unit], rng: random.Random, deadline_night: int
         late = rng.randint(deadline_night + 1, last)
         events = {
             "on_time": {start: "partial", done: "valid"},
+            "copied": {start: "partial", done: "valid"},
             "late": {start: "partial", late: "valid"},
             "never": {},
             "stuck": {start: "partial"},
@@ -217,8 +219,11 @@ def edits(demo: Demo, form: Form, night: int, deadline: dt.datetime,
         if state is None:
             continue
         unit = registry.unit(code)
-        write_state(form, unit, story, state, workbook_path(demo.folder, unit), texts,
-                    _edit_time(demo.nights[night], rng, deadline))
+        when = _edit_time(demo.nights[night], rng, deadline)
+        write_state(form, unit, story, state, workbook_path(demo.folder, unit), texts, when)
+        if story.archetype == "copied" and state == "valid":
+            copy = demo.folder / "communes" / f"{code} (bản sao).xlsx"
+            write_state(form, unit, story, state, copy, texts, when)
         yield code
 
 
