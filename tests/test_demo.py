@@ -38,9 +38,8 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     assert document["province"] == {"code": "12", "name": "Lai Châu"}
     assert document["as_of"] == "2025-10-03T22:00:00+07:00"  # three nights after the deadline
     assert {unit["status"] for unit in document["units"]} == set(STATUSES)
-    # Every flag but "conflict": no demo unit has two files (tests/test_sources.py shows it).
-    assert {flag for unit in document["units"] for flag in unit["flags"]} == (
-        set(FLAGS) - {"conflict"})
+    # Every flag, "conflict" included: one demo commune sends its file twice.
+    assert {flag for unit in document["units"] for flag in unit["flags"]} == set(FLAGS)
     written = json.loads((folder / "out" / "status.json").read_text(encoding="utf-8"))
     assert written == document
     summary = openpyxl.load_workbook(folder / "out" / "tong-hop.xlsx", read_only=True)
