@@ -104,9 +104,7 @@ def main() -> None:
     results = []
     with prefect_api(home=args.dir / "prefect"):
         from flows.nightly import nightly
-        from ttcs.cli.nightly import quiet_prefect_console
 
-        quiet_prefect_console()
         flow = lambda config: nightly(str(config), NOW)  # noqa: E731
         results.append(timed("prefect-first-night", configs, flow))
         results.append(timed("prefect-quiet-night", configs, flow))

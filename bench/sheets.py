@@ -177,11 +177,9 @@ def main() -> None:
     wanted = parser.parse_args().scenarios.split(",")
     shutil.rmtree(WORK, ignore_errors=True)
     results = []
-    from ttcs.cli.nightly import quiet_prefect_console
     from ttcs.cli.prefect_server import prefect_api
 
     with FakeGoogle() as fake, prefect_api(home=ROOT / "bench-data" / "prefect"):
-        quiet_prefect_console()
         fake.set_quota(read=READS, write=READS, window_s=60 / SCALE)
         province = seed(fake, [PROVINCE], WORK / "province")
         # Scenario -> what changes before it runs (seeding is not timed).

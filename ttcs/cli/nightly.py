@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,17 +34,6 @@ def parse_time(text: str | None, campaign: Campaign, option: str) -> dt.datetime
         raise UserError(f"{option} '{text}' không đúng dạng ISO 8601 "
                         "(ví dụ 2025-09-30T22:00:00+07:00)") from None
     return when if when.tzinfo else when.replace(tzinfo=campaign.tz)
-
-
-def quiet_prefect_console(level: int = logging.WARNING) -> None:
-    """Keep Prefect's per-task log lines off the terminal; they still reach the server/UI."""
-    from prefect.logging.handlers import PrefectConsoleHandler
-
-    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
-    for logger in [logging.getLogger(), *loggers]:
-        for handler in logger.handlers:
-            if isinstance(handler, PrefectConsoleHandler):
-                handler.setLevel(level)
 
 
 def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:

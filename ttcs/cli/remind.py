@@ -19,8 +19,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
-from ttcs.cli.nightly import NowOption, parse_time, quiet_prefect_console
+from ttcs.cli.common import (
+    console,
+    err_console,
+    flow_result,
+    one_line_errors,
+    print_error,
+    print_json,
+)
+from ttcs.cli.nightly import NowOption, parse_time
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 
@@ -65,8 +72,10 @@ def remind(
     Exit code 1 when a message failed or was left unconfirmed in this run, or the digest did not
     reach every coordinator (the JSON or the table is printed first).
     """
+    from ttcs.backends.select import check_backend
     from ttcs.campaign import load_campaign
     from ttcs.remind import ended, ended_line, voice
+    from ttcs.store import check_database
 
     campaign = load_campaign(config)
     if digest_only and not dry_run:
@@ -85,6 +94,9 @@ def remind(
     if dry_run:
         show_dry_run(dry_plan(checked, when), as_json, digest_only)
         return
+    # A damaged database or a wrong key: one line, before any server starts.
+    check_database(campaign.database)
+    check_backend(campaign)
     summary = run_remind(config, when)
     if as_json:
         print_json(summary["reminders"])
@@ -92,7 +104,7 @@ def remind(
         print_summary(summary, campaign)
     problem = run_problem(summary)
     if problem:
-        err_console.print(f"[bold red]Lỗi:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        print_error(problem)
         raise typer.Exit(1)
 
 
@@ -170,7 +182,6 @@ def run_remind(config: Path | None, now: dt.datetime) -> dict[str, Any]:
     with prefect_api(console=err_console):
         from flows.remind import remind as remind_flow
 
-        quiet_prefect_console()
         with err_console.status("Đang nhắc các đơn vị…"):
             state = remind_flow(str(config) if config else None, now, return_state=True)
     return flow_result(state, "remind")
