@@ -196,3 +196,18 @@ def test_any_exception_while_reading_one_source_only_makes_it_unreadable(tmp_pat
     again, unchanged = collect.plan(backend.list_sources(), store.sources())
     assert {Path(s.locator).name for s in again} == {f"{LATE}-bug.xlsx", f"{FUTURE}-odd.xlsx"}
     assert [item.unit for item in unchanged] == [ON_TIME]
+
+
+def test_reminders_name_the_file_in_use_not_the_other_claimant(replay) -> None:
+    """During the conflict the unit's messages point to the file that counts, not to the
+    blank copy read later."""
+    from ttcs.campaign import load_campaign
+    from ttcs.contacts import read_contacts
+    from ttcs.remind import gather
+
+    campaign = load_campaign(replay["config"])
+    store = open_store(campaign.database)
+    states = {s.code: s for s in gather(store, campaign, replay["nights"][1]["run_id"],
+                                        read_contacts(campaign.contacts, "44"))}
+    assert states[ON_TIME].flags == ("conflict",)
+    assert states[ON_TIME].sheet == f"{ON_TIME}.xlsx"

@@ -30,7 +30,7 @@ from ttcs.form import load_form
 from ttcs.issues import Issue
 from ttcs.messages import ATTACHMENT, Messages, load
 from ttcs.reminder_log import FAILED, SENT, UNCONFIRMED, Entry, Key, Outcome, ReminderLog
-from ttcs.store import Store
+from ttcs.store import Store, UnitRun
 
 NOT_REMINDED = ("submitted", "excluded")
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
@@ -186,10 +186,7 @@ def gather(store: Store, campaign: Campaign, run_id: int, contacts: Contacts) ->
     owing = [r for r in rows if r.status not in NOT_REMINDED]
     issues = store.verdict_issues(r.verdict_id for r in owing if r.verdict_id)
     accepted = store.submissions_until(store.run(run_id)["as_of"])
-    files = {unit: snap.locator for unit, snap in store.latest_snapshots().items()}
-    for locator, source in store.sources().items():
-        if source.unit and source.unit not in files:
-            files[source.unit] = locator
+    files = _files_in_use(store, rows)
     order = reading_order(campaign.form)
     states = []
     for row in rows:
@@ -203,6 +200,19 @@ def gather(store: Store, campaign: Campaign, run_id: int, contacts: Contacts) ->
             sheet=sheet_link(contacts.get(row.unit), Path(locator).name if locator else None),
             accepted_at=seen[-1][0] if seen else None))
     return states
+
+
+def _files_in_use(store: Store, rows: list[UnitRun]) -> dict[str, str]:
+    """Each unit's source: the one its verdict was read from this run (with several files
+    claiming a unit, the one in use), else the source last known to be the unit's."""
+    verdicts = store.verdict_summaries(r.verdict_id for r in rows if r.verdict_id)
+    read = store.snapshot_sources(v["snapshot_id"] for v in verdicts.values())
+    files = {r.unit: read[verdicts[r.verdict_id]["snapshot_id"]][0] for r in rows
+             if r.verdict_id in verdicts}
+    for locator, source in store.sources().items():
+        if source.unit and source.unit not in files:
+            files[source.unit] = locator
+    return files
 
 
 # -- the voice: what every message of a campaign shares ----------------------------------------
