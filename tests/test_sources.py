@@ -14,19 +14,16 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.conftest import CONFIG
+from tests.test_nightly import DEADLINE, FORM, TEXTS, TZ, _night
+from tests.test_nightly import _by_code as _units
 from ttcs import collect, registry
 from ttcs.backends import Raw, Source
 from ttcs.backends.local import LocalBackend
 from ttcs.cli.app import app
-from ttcs.form import load_form
 from ttcs.sample import valid_answers
 from ttcs.store import open_store
 from ttcs.template import render_workbook
 
-TZ = dt.timezone(dt.timedelta(hours=7))
-DEADLINE = dt.datetime(2025, 9, 30, 17, 0, tzinfo=TZ)
-TEXTS = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}
-FORM = load_form(CONFIG / "form.yaml")
 ON_TIME, LATE, FUTURE = (u.code for u in registry.units("44")[:3])
 YEAR_2030 = dt.datetime(2030, 1, 1, 8, 0, tzinfo=TZ)
 NIGHTS = [dt.datetime(2025, 9, 28, 22, 0, tzinfo=TZ), dt.datetime(2025, 10, 3, 22, 0, tzinfo=TZ),
@@ -51,16 +48,6 @@ def _book(tmp: Path, code: str, name: str, when: dt.datetime, filled: bool = Tru
     path = render_workbook(FORM, registry.unit(code), TEXTS, tmp / "communes" / name, answers)
     os.utime(path, (when.timestamp(), when.timestamp()))
     return path
-
-
-def _night(config: Path, now: dt.datetime) -> dict:
-    from flows.nightly import nightly
-
-    return nightly(str(config), now)
-
-
-def _units(document: dict) -> dict[str, dict]:
-    return {unit["code"]: unit for unit in document["units"]}
 
 
 @pytest.fixture(scope="module")
