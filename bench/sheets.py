@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
+from fakegoogle import FakeGoogle
 from ttcs import registry
 from ttcs.backends.gsheets import Pacing, connect
-from ttcs.fakegoogle import FakeGoogle
 from ttcs.form import load_form
 from ttcs.layout import workbook_layout, workbook_values
 from ttcs.pacing import RetryPolicy

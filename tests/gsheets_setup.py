@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from fakegoogle import FakeGoogle
 from tests.conftest import CONFIG
 from ttcs import registry
-from ttcs.fakegoogle import FakeGoogle
 from ttcs.form import load_form
 from ttcs.sample import valid_answers
 from ttcs.template import render_workbook

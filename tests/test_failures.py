@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from fakegoogle import FakeGoogle
 from tests.gsheets_setup import TZ, _campaign, google_settings
 from ttcs.backends.gsheets import network_reason
 from ttcs.cli.app import app
 from ttcs.cli.common import RunFailed, flow_result
 from ttcs.cli.prefect_server import free_port
 from ttcs.errors import UserError
-from ttcs.fakegoogle import FakeGoogle
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCE = "12"

@@ -22,8 +22,8 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.service_account import Credentials
 from gspread.exceptions import APIError, SpreadsheetNotFound
 
-from ttcs.fakegoogle import DEFAULT_SERVICE_ACCOUNT, SCOPES, FakeGoogle, Formula, max_in_window
-from ttcs.fakegoogle.auth import generate_key
+from fakegoogle import DEFAULT_SERVICE_ACCOUNT, SCOPES, FakeGoogle, Formula, max_in_window
+from fakegoogle.auth import generate_key
 
 RECORDED = Path(__file__).resolve().parent / "data" / "google-recorded"
 SHEET_MIME = "application/vnd.google-apps.spreadsheet"

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from fakegoogle import DEFAULT_SERVICE_ACCOUNT, FakeGoogle, Formula
 from tests.gsheets_setup import TZ, commune_reads, feedback_requests, seed_province
 from ttcs.backends.select import backend_for
 from ttcs.campaign import load_campaign
-from ttcs.fakegoogle import DEFAULT_SERVICE_ACCOUNT, FakeGoogle, Formula
 from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB, Writer, targets
 from ttcs.store import open_store
 

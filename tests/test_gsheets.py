@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
+from fakegoogle import FakeGoogle
 from tests.gsheets_setup import (
     FORMULA_TEXT,
     TZ,
     commune_reads,
     seed_province,
 )
-from ttcs.fakegoogle import FakeGoogle
 from ttcs.store import open_store
 from ttcs.summary import TAB_ASSESSMENTS
 

@@ -14,6 +14,7 @@ import yaml
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.worksheet.cell_range import CellRange
 
+from fakegoogle import FakeGoogle
 from tests.conftest import CONFIG
 from tests.live_eval import Format, Grid, marks_of, sheets_formats, xlsx_formats
 from tests.workbooks import (
@@ -28,7 +29,6 @@ from tests.workbooks import (
     web,
 )
 from ttcs import registry
-from ttcs.fakegoogle import FakeGoogle
 from ttcs.form import Form, load_form
 from ttcs.issues import column_letter
 from ttcs.layout import Ref, TabLayout, workbook_layout

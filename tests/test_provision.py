@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
+from fakegoogle import DEFAULT_OWNER, DEFAULT_SERVICE_ACCOUNT, FakeGoogle
 from tests.conftest import CONFIG
 from tests.gsheets_setup import FORM, TEXTS
 from ttcs import registry
 from ttcs.campaign import Provision
 from ttcs.contacts import read_contacts
-from ttcs.fakegoogle import DEFAULT_OWNER, DEFAULT_SERVICE_ACCOUNT, FakeGoogle
 from ttcs.layout import workbook_layout, workbook_values
 from ttcs.parse import find_unit_code
 from ttcs.provision import layout_problems

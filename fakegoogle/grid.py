@@ -6,10 +6,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from ttcs.fakegoogle import cells, fields
-from ttcs.fakegoogle.a1 import Box, col_letters, format_box
-from ttcs.fakegoogle.errors import bad_request
-from ttcs.fakegoogle.model import DEFAULT_FORMAT, Sheet, Spreadsheet
+from fakegoogle import cells, fields
+from fakegoogle.a1 import Box, col_letters, format_box
+from fakegoogle.errors import bad_request
+from fakegoogle.model import DEFAULT_FORMAT, Sheet, Spreadsheet
 
 CELL_KEYS = ("userEnteredValue", "effectiveValue", "formattedValue", "userEnteredFormat",
              "effectiveFormat")

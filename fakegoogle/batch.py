@@ -9,13 +9,13 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from ttcs.fakegoogle import cells, fields
-from ttcs.fakegoogle.a1 import Box
-from ttcs.fakegoogle.grid import check_grid, clean, grid_box, grid_range_json
-from ttcs.fakegoogle.model import Sheet, Spreadsheet
+from fakegoogle import cells, fields
+from fakegoogle.a1 import Box
+from fakegoogle.grid import check_grid, clean, grid_box, grid_range_json
+from fakegoogle.model import Sheet, Spreadsheet
 
 if TYPE_CHECKING:
-    from ttcs.fakegoogle.fake import FakeGoogle
+    from fakegoogle.fake import FakeGoogle
 
 
 def new_sheet(fake: FakeGoogle, book: Spreadsheet, props: dict[str, Any]) -> Sheet:

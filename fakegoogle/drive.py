@@ -14,18 +14,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ttcs.fakegoogle import fields
-from ttcs.fakegoogle.errors import (
+from fakegoogle import fields
+from fakegoogle.errors import (
     GoogleError,
     drive_error,
     drive_forbidden,
     drive_not_found,
     storage_quota_exceeded,
 )
-from ttcs.fakegoogle.model import FOLDER_MIME, ROLE_RANK, SHEET_MIME, DriveFile, parse_time, rfc3339
+from fakegoogle.model import FOLDER_MIME, ROLE_RANK, SHEET_MIME, DriveFile, parse_time, rfc3339
 
 if TYPE_CHECKING:
-    from ttcs.fakegoogle.fake import FakeGoogle, Request
+    from fakegoogle.fake import FakeGoogle, Request
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/drive/v3/files$"), "drive.files.list"),

@@ -44,9 +44,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from ttcs.fakegoogle import auth, cells, drive, grid, sheets
-from ttcs.fakegoogle.a1 import Box, RangeError, parse_cells, split_range
-from ttcs.fakegoogle.errors import (
+from fakegoogle import auth, cells, drive, grid, sheets
+from fakegoogle.a1 import Box, RangeError, parse_cells, split_range
+from fakegoogle.errors import (
     INSUFFICIENT_SCOPES,
     GoogleError,
     drive_error,
@@ -55,8 +55,8 @@ from ttcs.fakegoogle.errors import (
     sheets_error,
     unauthenticated,
 )
-from ttcs.fakegoogle.faults import Faults, Latency, Quota, Record, Stats
-from ttcs.fakegoogle.model import (
+from fakegoogle.faults import Faults, Latency, Quota, Record, Stats
+from fakegoogle.model import (
     DRIVE_ROLE,
     FOLDER_MIME,
     ROLE_RANK,
@@ -67,7 +67,7 @@ from ttcs.fakegoogle.model import (
     Spreadsheet,
     parse_time,
 )
-from ttcs.fakegoogle.server import GOOGLE_HOSTS, LoopbackAdapter, LoopbackServer, Reply
+from fakegoogle.server import GOOGLE_HOSTS, LoopbackAdapter, LoopbackServer, Reply
 
 DEFAULT_SERVICE_ACCOUNT = "ttcs-bot@ttcs-fake.iam.gserviceaccount.com"
 DEFAULT_OWNER = "coordinator@example.com"
@@ -399,7 +399,7 @@ class FakeGoogle:
                         created_time: TimeLike | None = None, locale: str = "en_US",
                         value_input: str = "RAW") -> str:
         """A spreadsheet with ``tabs`` (title -> rows of Python values: str, numbers, bools,
-        dates, :class:`~ttcs.fakegoogle.cells.Formula`). ``shared_with`` maps emails to roles;
+        dates, :class:`~fakegoogle.cells.Formula`). ``shared_with`` maps emails to roles;
         by default the service account is a writer. ``value_input="USER_ENTERED"`` parses
         strings as the Sheets UI would ("=..." becomes a formula)."""
         fid = self._add(title, SHEET_MIME, parents, owner, shared_with, spreadsheet_id,

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ttcs.fakegoogle import batch, fields
-from ttcs.fakegoogle.a1 import Box, RangeError, format_box, parse_cells, split_range
-from ttcs.fakegoogle.errors import (
+from fakegoogle import batch, fields
+from fakegoogle.a1 import Box, RangeError, format_box, parse_cells, split_range
+from fakegoogle.errors import (
     NO_PERMISSION,
     NOT_FOUND,
     GoogleError,
@@ -19,8 +19,8 @@ from ttcs.fakegoogle.errors import (
     bad_request,
     sheets_error,
 )
-from ttcs.fakegoogle.grid import grid_data, render_rows, write_block
-from ttcs.fakegoogle.model import (
+from fakegoogle.grid import grid_data, render_rows, write_block
+from fakegoogle.model import (
     DEFAULT_FORMAT,
     DEFAULT_THEME,
     ROLE_RANK,
@@ -30,7 +30,7 @@ from ttcs.fakegoogle.model import (
 )
 
 if TYPE_CHECKING:
-    from ttcs.fakegoogle.fake import FakeGoogle, Request
+    from fakegoogle.fake import FakeGoogle, Request
 
 # ---------------------------------------------------------------- routing
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ttcs.fakegoogle.a1 import Box
+from fakegoogle.a1 import Box
 
 SHEET_MIME = "application/vnd.google-apps.spreadsheet"
 FOLDER_MIME = "application/vnd.google-apps.folder"
@@ -154,7 +154,7 @@ class Sheet:
         return len(self.rows), max((len(r) for r in self.rows), default=0)
 
     def format_at(self, r: int, c: int) -> dict[str, Any] | None:
-        from ttcs.fakegoogle.grid import apply_format
+        from fakegoogle.grid import apply_format
 
         fmt: dict[str, Any] | None = None
         for box, mask, value in self.formats:
