@@ -43,3 +43,10 @@ def test_tasks_never_import_flows_or_cli() -> None:
 
 def test_flows_never_import_cli() -> None:
     assert _offending(ROOT / "flows", ("ttcs.cli",)) == {}
+
+
+def test_product_never_imports_the_fake_google() -> None:
+    """fakegoogle is a test double outside the product: only tests/ and bench/ use it."""
+    product = {top: _offending(ROOT / top, ("fakegoogle",)) for top in ("ttcs", "tasks", "flows")}
+    assert product == {"ttcs": {}, "tasks": {}, "flows": {}}
+    assert _offending(ROOT / "tests", ("fakegoogle",))  # the check does see the tests' imports
