@@ -16,10 +16,11 @@ from ttcs.publish import publish_outputs, publish_summary_sheet
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10,
       retry_condition_fn=retry_unless_final)
 def publish(run: Run, notes: list[str]) -> dict[str, Any]:
+    """The run's outputs; returns status.json's document (the flow's result crosses Prefect)."""
     run.store.finish_run(run.run_id, notes)
-    published = publish_outputs(run.store, run.campaign, run.run_id)
+    published = publish_outputs(run.store, run.campaign, run.run_id, run.form)
     publish_summary_sheet(run.backend, run.campaign, published.tabs)
-    create_markdown_artifact(summary_markdown(published.document, published.attention),
+    create_markdown_artifact(summary_markdown(published.result, published.attention),
                              key="nightly-summary", description="Tóm tắt tình hình báo cáo")
     create_table_artifact(
         published.attention or [{"Mã": "", "Đơn vị": "Không có đơn vị cần chú ý"}],

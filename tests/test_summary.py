@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ from openpyxl import load_workbook
 from ttcs import registry
 from ttcs.attention import attention_rows, summary_markdown
 from ttcs.campaign import load_campaign
-from ttcs.classify import FLAGS
 from ttcs.consolidate import consolidate
 from ttcs.issues import Issue
+from ttcs.run_result import RunResult, UnitResult
 from ttcs.summary import (
     STATUS_FILLS,
     STYLES,
@@ -113,36 +114,37 @@ RECORDS = {
 }
 
 
+def _time(text):
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 def _unit(code, status, flags=(), errors=0, warnings=0, modified=None, accepted=None,
           reason=None):
     unit = registry.unit(code)
-    return {"code": code, "name": unit.name, "type": unit.type, "status": status,
-            "flags": list(flags), "errors": errors, "warnings": warnings,
-            "last_modified": modified, "first_accepted": accepted, "reason": reason}
+    return UnitResult(code, unit.name, unit.type, status, tuple(flags), errors, warnings,
+                      _time(modified), _time(accepted), reason)
 
 
-DOCUMENT = {
-    "campaign": "Tổng kết Chiến lược phát triển lĩnh vực thông tin cơ sở giai đoạn 2021 - 2025",
-    "province": {"code": "44", "name": "Quảng Trị"},
-    "as_of": "2025-10-01T06:00:00+07:00",
-    "deadline": "2025-09-30T17:00:00+07:00",
-    "run_id": 7,
-    "units": [
-        _unit(A, "submitted", modified="2025-09-28T09:15:00+07:00",
-              accepted="2025-09-28T09:15:00+07:00"),
-        _unit(B, "needs_fix", ["inconsistent", "warnings", "changed_after_submit"], 2, 1,
-              "2025-09-30T20:00:00+07:00", "2025-09-29T14:30:00+07:00"),
-        _unit(C, "in_progress", ["late", "submitted_late"], modified="2025-10-01T01:00:00+07:00",
-              accepted="2025-09-30T23:00:00+07:00"),
-        _unit(D, "not_started", ["late"]),
-        _unit(F, "unreachable", ["late"], reason="không tìm thấy tệp"),
-        _unit(E, "excluded"),
-    ],
-    "totals": {"units": 6, "expected": 5, "excluded": 1, "reported": 3, "reporting_rate": 0.6,
-               "on_time": 2, "on_time_rate": 0.4,
-               "by_status": {"not_started": 1, "in_progress": 1, "submitted": 1, "needs_fix": 1,
-                             "unreachable": 1, "excluded": 1}},
-}
+UNITS = (
+    _unit(A, "submitted", modified="2025-09-28T09:15:00+07:00",
+          accepted="2025-09-28T09:15:00+07:00"),
+    _unit(B, "needs_fix", ["inconsistent", "warnings", "changed_after_submit"], 2, 1,
+          "2025-09-30T20:00:00+07:00", "2025-09-29T14:30:00+07:00"),
+    _unit(C, "in_progress", ["late", "submitted_late"], modified="2025-10-01T01:00:00+07:00",
+          accepted="2025-09-30T23:00:00+07:00"),
+    _unit(D, "not_started", ["late"]),
+    _unit(F, "unreachable", ["late"], reason="không tìm thấy tệp"),
+    _unit(E, "excluded"),
+)
+TITLE = "Tổng kết Chiến lược phát triển lĩnh vực thông tin cơ sở giai đoạn 2021 - 2025"
+
+
+def _result(campaign, figures, units=UNITS, issues=(), notes=(), province="44"):
+    return RunResult(7, TITLE, registry.find_province(province),
+                     _time("2025-10-01T06:00:00+07:00"), campaign.deadline, None, campaign.tz,
+                     tuple(units), tuple(issues), figures, tuple(notes))
+
+
 ISSUES = [
     Issue(B, "PL02", "J12", "boards_connected", "pl02_connected_le_boards", "contradiction",
           "Số bảng tin kết nối Hệ thống thông tin nguồn tỉnh (5) lớn hơn tổng số bảng tin (3)"),
@@ -165,8 +167,13 @@ def figures(form):
 
 
 @pytest.fixture(scope="module")
-def tabs(campaign, form, figures) -> list[SummaryTab]:
-    return summary_model(campaign, form, DOCUMENT, figures, ISSUES)
+def result(campaign, figures) -> RunResult:
+    return _result(campaign, figures, issues=ISSUES)
+
+
+@pytest.fixture(scope="module")
+def tabs(campaign, form, result) -> list[SummaryTab]:
+    return summary_model(campaign, form, result)
 
 
 @pytest.fixture(scope="module")
@@ -411,6 +418,9 @@ def test_summary_tab_has_rates_and_every_indicator(book, form, figures) -> None:
     assert (outline, value) == ("B.III.2", 2)
     assert "Đánh giá" in ws.cell(row, 7).value
     assert figures.indicators["pl01_before_station"]["denominator"] == BEFORE_UNITS
+    # one count of the registry, shared by the indicators and the appendices
+    assert figures.denominators == {"before": BEFORE_UNITS, "after": AFTER_UNITS}
+    assert (len(figures.reported), len(figures.expected)) == (3, 5)  # coverage
 
 
 # --- status, issues, assessments ---------------------------------------------------------------
@@ -451,9 +461,9 @@ def test_issues_tab_lists_every_issue_errors_first_per_unit(book) -> None:
                                   "Loại", "Nội dung"]
     body = _body(ws)
     assert [r[:7] for r in body] == [
-        (1, None, None, None, None, "Lỗi", "Không hợp lệ"),
+        (1, None, None, None, None, "Lỗi", "Sai giá trị"),
         (2, B, "Phường Đồng Thuận", "PL02", "J12", "Lỗi", "Mâu thuẫn"),
-        (3, B, "Phường Đồng Thuận", "PL03", "E9", "Lỗi", "Không hợp lệ"),
+        (3, B, "Phường Đồng Thuận", "PL03", "E9", "Lỗi", "Sai giá trị"),
         (4, B, "Phường Đồng Thuận", "PL01", "L14", "Cảnh báo", "Cảnh báo"),
         (5, C, "Đặc khu Cồn Cỏ", "Đánh giá", "C5", "Lỗi", "Thiếu"),
     ]
@@ -523,8 +533,7 @@ def test_error_values_and_control_characters_stay_harmless_text(campaign, form, 
     records = {A: {"tables": {}, "items": {}, "sections": {
         "A.1": "#REF!", "C.1": "dòng\x01một\x0b", "C.2": "x" * 40_000}}}
     figures = consolidate(form, records, [A])
-    document = {**DOCUMENT, "units": DOCUMENT["units"][:1]}
-    path = write_summary_xlsx(summary_model(campaign, form, document, figures, []),
+    path = write_summary_xlsx(summary_model(campaign, form, _result(campaign, figures, UNITS[:1])),
                               tmp_path / "s.xlsx")
     ws = load_workbook(path)["Đánh giá"]
     values = {r[1]: (r[5], ws.cell(i, 6).data_type) for i, r in enumerate(
@@ -567,16 +576,15 @@ def test_write_is_atomic_and_replaces_an_old_file(tabs, tmp_path) -> None:
 
 def test_no_submission_yet_still_gives_every_tab(campaign, form, tmp_path) -> None:
     figures = consolidate(form, {}, [A, B])
-    document = {"province": {"code": "44", "name": "Quảng Trị"}, "as_of": None,
-                "units": DOCUMENT["units"][3:5], "totals": {}}
-    tabs = summary_model(campaign, form, document, figures, [])
+    tabs = summary_model(campaign, form, _result(campaign, figures, UNITS[3:5]))
     book = load_workbook(write_summary_xlsx(tabs, tmp_path / "empty.xlsx"))
     assert book.sheetnames == TABS
     ws = book["Phụ lục 01"]
     assert _line(ws, _row_of(ws, "Cộng sau 01/7/2025", col=1), form, PL01_FIELDS,
                  _columns(ws)) == [0, 0, 0, 0, 0, 0, 0]
     assert _row_of(book["Lỗi"], "Không có lỗi hoặc cảnh báo.")
-    assert _row_of(book["Tình trạng"], "Tình hình lúc: — (hạn nộp: 17:00 ngày 30/9/2025)")
+    assert _row_of(book["Tình trạng"],
+                   "Tình hình lúc: 06:00 ngày 01/10/2025 (hạn nộp: 17:00 ngày 30/9/2025)")
 
 
 def test_city_provinces_and_vietnamese_dates() -> None:
@@ -590,9 +598,7 @@ def test_city_provinces_and_vietnamese_dates() -> None:
 def test_city_title_block_and_totals_say_thanh_pho(campaign, form) -> None:
     hanoi = registry.units("01")[:1]
     figures = consolidate(form, {}, [u.code for u in hanoi])
-    document = {"province": {"code": "01", "name": "Thành phố Hà Nội"},
-                "as_of": "2025-10-01T06:00:00+07:00", "units": [], "totals": {}}
-    tabs = summary_model(campaign, form, document, figures, [])
+    tabs = summary_model(campaign, form, _result(campaign, figures, (), province="01"))
     assert tabs[0].cell(1, 1).value == "UBND THÀNH PHỐ HÀ NỘI"
     assert tabs[0].cell(4, 1).value == "TỔNG HỢP SỐ LIỆU TOÀN THÀNH PHỐ"
     pl03 = tabs[3]
@@ -620,16 +626,14 @@ def test_conflicts_and_notes_about_files_reach_the_status_tab_and_the_artifact(
              "không dùng ban-sao.xlsx",
              "ban-sao.xlsx: ngày sửa ghi trên tệp 01/01/2030 08:00 là sau lúc được đọc; "
              "tính là 01/10/2025 06:00"]
-    units = [dict(u, flags=["conflict"]) if u["code"] == A else u for u in DOCUMENT["units"]]
-    by_flag = {flag: sum(flag in u["flags"] for u in units) for flag in FLAGS}
-    document = DOCUMENT | {"units": units, "notes": notes,
-                           "totals": DOCUMENT["totals"] | {"by_flag": by_flag}}
-    tabs = summary_model(campaign, form, document, figures, ISSUES)
+    units = [replace(u, flags=("conflict",)) if u.code == A else u for u in UNITS]
+    result = _result(campaign, figures, units, ISSUES, notes)
+    tabs = summary_model(campaign, form, result)
     ws = load_workbook(write_summary_xlsx(tabs, tmp_path / "tong_hop.xlsx"))["Tình trạng"]
     assert _body(ws)[0][5] == "nhiều tệp cùng đơn vị"
     heading = _row_of(ws, "Ghi chú về tệp", col=2)
     assert [ws.cell(heading + n, 2).value for n in (1, 2)] == notes
-    markdown = summary_markdown(document, attention_rows(document, {}))
+    markdown = summary_markdown(result, attention_rows(result))
     assert "## Ghi chú về tệp\n\n- " + notes[0] + "\n- " + notes[1] in markdown
     assert f"| {A} | Xã Dân Hóa | đã nộp | nhiều tệp cùng đơn vị |" in markdown
     assert "| nhiều tệp cùng đơn vị | 1 |" in markdown

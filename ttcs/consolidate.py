@@ -5,19 +5,23 @@
 - every indicator of config/form.yaml (the outline's B.I.1.a, B.I.2.a, B.III figures) with its
   registry denominator (DESIGN.md §2: before = old communes of the types, after = new units
   of the types) and percentage;
-- the written assessments compiled per section (unit → answer).
+- the written assessments compiled per section (unit → answer);
+- the coverage: the units consolidated out of the units expected, and the registry counts of
+  those expected (communes before 01/7/2025, units after) that the appendices divide by.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from ttcs import registry
-from ttcs.form import Form, Indicator, ItemsBlock
+from ttcs.form import UNIT_TYPES_AFTER, UNIT_TYPES_BEFORE, Form, Indicator, ItemsBlock
 
 
 @dataclass
@@ -26,6 +30,37 @@ class Consolidation:
     indicators: dict[str, dict[str, Any]]  # id -> {label, outline, value, denominator, percent}
     assessments: dict[str, list[dict[str, str]]]  # section id -> [{code, name, answer}]
     reported: list[str]  # units whose submission is consolidated
+    expected: list[str]  # units that must report (excluded units are not)
+    denominators: dict[str, int]  # "before" / "after" -> registry count over the expected
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """A table's rows as plain Python values (None for blanks, ints for whole numbers)."""
+        frame = self.tables.get(table)
+        if frame is None or frame.empty:
+            return []
+        return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def plain(value: Any) -> Any:
+    """A DataFrame value as a plain value: NaN -> None, 12.0 -> 12, numpy -> Python."""
+    if value is None or isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return int(value) if value.is_integer() else value
+    if isinstance(value, (list, tuple, dict, set)):
+        return str(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
 
 
 def _row_info(units: Mapping[str, registry.Unit]) -> dict[tuple[str, str, str], dict[str, str]]:
@@ -63,14 +98,20 @@ def tables(form: Form, records: Mapping[str, Mapping[str, Any]],
     return out
 
 
+def registry_count(units: Iterable[registry.Unit], period: str | None,
+                   types: Iterable[str]) -> int:
+    """Units of ``types`` in the registry: old communes before 01/7/2025, or the units after."""
+    wanted = set(types)
+    if period == "before":
+        return sum(p.type in wanted for unit in units for p in unit.predecessors)
+    return sum(unit.type in wanted for unit in units)
+
+
 def denominator(indicator: Indicator, units: Iterable[registry.Unit]) -> int | None:
     """Registry count of the units an indicator is about, or None for plain sums."""
     if indicator.measure not in ("count_yes", "count_positive"):
         return None
-    types = set(indicator.unit_types)
-    if indicator.rows == "before":
-        return sum(p.type in types for unit in units for p in unit.predecessors)
-    return sum(unit.type in types for unit in units)
+    return registry_count(units, indicator.rows, indicator.unit_types)
 
 
 def _select(frame: pd.DataFrame, indicator: Indicator) -> pd.Series:
@@ -132,5 +173,8 @@ def consolidate(form: Form, records: Mapping[str, Mapping[str, Any]],
     units = {code: registry.unit(code) for code in expected}
     records = {code: record for code, record in records.items() if code in units}
     frames = tables(form, records, units)
+    denominators = {"before": registry_count(units.values(), "before", UNIT_TYPES_BEFORE),
+                    "after": registry_count(units.values(), "after", UNIT_TYPES_AFTER)}
     return Consolidation(frames, indicators(form, frames, units.values()),
-                         assessments(form, records, units), sorted(records))
+                         assessments(form, records, units), sorted(records), list(units),
+                         denominators)

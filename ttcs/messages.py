@@ -2,6 +2,8 @@
 
 The folder (``reminders.messages``, default ``config/messages/``) holds a subject, a plain text
 and an HTML body for each message (:data:`TEMPLATES`); ``_common.txt`` holds macros they share.
+Every template can use ``labels`` (``labels.status``, ``labels.flag``, ``labels.kind``,
+``labels.severity``: code -> the Vietnamese word of :mod:`ttcs.labels`).
 Every template is compiled when the folder is loaded, and rendering raises
 :class:`~ttcs.errors.ConfigError` naming the file and line, so a broken template is one line
 before anything is sent (:func:`ttcs.remind.rehearse` renders every situation once at start).
@@ -18,6 +20,7 @@ from typing import Any
 import jinja2
 from openpyxl import Workbook
 
+from ttcs import labels
 from ttcs.errors import ConfigError
 from ttcs.issues import Issue
 
@@ -26,7 +29,6 @@ TEMPLATES = ("reminder.subject.txt", "reminder.txt", "reminder.html",
              "digest.subject.txt", "digest.txt", "digest.html")
 ATTACHMENT = "ket-qua-kiem-tra-{code}.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KIND_VI = {"contradiction": "Mâu thuẫn", "invalid": "Sai giá trị", "missing": "Thiếu"}
 
 
 class Messages:
@@ -38,6 +40,8 @@ class Messages:
             loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True,
             lstrip_blocks=True, keep_trailing_newline=True)
+        env.globals["labels"] = {"status": labels.STATUS_VI, "flag": labels.FLAG_VI,
+                                 "kind": labels.KIND_VI, "severity": labels.SEVERITY_VI}
         self.templates = {name: self._compile(env, name) for name in TEMPLATES}
 
     def _compile(self, env: jinja2.Environment, name: str) -> jinja2.Template:
@@ -92,13 +96,13 @@ def issues_workbook(unit: str, name: str, issues: Sequence[Issue]) -> bytes:
     """The "kết quả kiểm tra" .xlsx attached for a local campaign: every error by sheet and cell,
     in the order of the message."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Kết quả kiểm tra")
+    sheet = book.create_sheet(labels.FEEDBACK_TAB)
     sheet.column_dimensions["E"].width = 100
     sheet.append([f"Kết quả kiểm tra — {name} (mã {unit}): {len(issues)} lỗi"])
     sheet.append(["STT", "Trang", "Ô", "Loại", "Nội dung"])
     for number, issue in enumerate(issues, start=1):
         sheet.append([number, issue.sheet or "", issue.cell or "",
-                      KIND_VI.get(issue.kind, issue.kind), issue.message])
+                      labels.kind_vi(issue.kind), issue.message])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

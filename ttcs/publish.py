@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ttcs import status_doc
-from ttcs.attention import attention_rows, run_issues
+from ttcs import run_result, status_doc
+from ttcs.attention import attention_rows
 from ttcs.backends import Backend
 from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.campaign import Campaign
-from ttcs.form import load_form
+from ttcs.form import Form, load_form
+from ttcs.run_result import RunResult
 from ttcs.store import Store
 from ttcs.summary import SummaryTab, summary_model
 from ttcs.summary_sheets import write_summary_sheet
@@ -22,23 +23,25 @@ SUMMARY_NAME = "tong-hop.xlsx"
 
 @dataclass
 class Published:
-    document: dict[str, Any]
+    result: RunResult
+    document: dict[str, Any]  # status.json
     attention: list[dict[str, str]]
     status_path: Path
     summary_path: Path
     tabs: list[SummaryTab]
 
 
-def publish_outputs(store: Store, campaign: Campaign, run_id: int) -> Published:
-    figures = status_doc.consolidation(store, campaign, run_id)
-    document = status_doc.build(store, campaign, run_id, figures)
-    issues = run_issues(store, run_id)
+def publish_outputs(store: Store, campaign: Campaign, run_id: int,
+                    form: Form | None = None) -> Published:
+    """Read the run's result once and write every output of it (``form``: the run's)."""
+    form = form or load_form(campaign.form)
+    result = run_result.load(store, campaign, run_id, form)
+    document = status_doc.document(result)
     out = campaign.output_dir
     status_path = status_doc.write(document, out / "status.json")
-    every_issue = [issue for code in sorted(issues) for issue in issues[code]]
-    tabs = summary_model(campaign, load_form(campaign.form), document, figures, every_issue)
+    tabs = summary_model(campaign, form, result)
     summary_path = write_summary_xlsx(tabs, out / SUMMARY_NAME)
-    return Published(document, attention_rows(document, issues), status_path, summary_path, tabs)
+    return Published(result, document, attention_rows(result), status_path, summary_path, tabs)
 
 
 def publish_summary_sheet(backend: Backend, campaign: Campaign, tabs: list[SummaryTab]) -> bool:

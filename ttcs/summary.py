@@ -14,7 +14,7 @@ right, then the title and "(Số liệu tính đến ngày …)"):
   label, value, denominator, percentage or ratio);
 - "Phụ lục 01" … "Phụ lục 03": a row per unit row of each units, matrix or items table, with
   province totals (Có counted, counts summed) and, for units tables, percentages over the
-  registry denominators (DESIGN.md §2);
+  registry denominators of the consolidation (DESIGN.md §2);
 - "Tình trạng": each unit's status and flags, the row filled with the status colour;
 - "Lỗi": every validation issue;
 - "Đánh giá": the written answers compiled per outline section. Free-text fields of the
@@ -33,19 +33,14 @@ hold no value; they are there so borders and fills reach every column.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any, Literal
 
-import pandas as pd
-
 from ttcs import registry
-from ttcs.attention import FLAG_VI, STATUS_VI
 from ttcs.campaign import Campaign
-from ttcs.consolidate import Consolidation
+from ttcs.consolidate import Consolidation, plain
 from ttcs.form import (
     UNIT_TYPES_AFTER,
     UNIT_TYPES_BEFORE,
@@ -56,15 +51,20 @@ from ttcs.form import (
     Tab,
     UnitsBlock,
 )
-from ttcs.issues import Issue
+from ttcs.labels import (
+    TAB_ASSESSMENTS,
+    TAB_ISSUES,
+    TAB_STATUS,
+    TAB_SUMMARY,
+    flags_vi,
+    kind_vi,
+    severity_vi,
+    status_vi,
+)
+from ttcs.run_result import RunResult, UnitResult
 
 FONT = "Times New Roman"
 TEXT_TYPES = ("text", "url", "phone", "choice")
-
-TAB_SUMMARY = "Tổng hợp"
-TAB_STATUS = "Tình trạng"
-TAB_ISSUES = "Lỗi"
-TAB_ASSESSMENTS = "Đánh giá"
 
 Role = Literal[
     "org", "org_bold", "nation", "motto", "title", "heading", "subtitle", "note",
@@ -137,9 +137,6 @@ STATUS_FILLS: dict[str, str] = {
     "excluded": "DDEBF7",  # light blue
 }
 NOT_APPLICABLE_FILL = "F2F2F2"  # a field that does not apply to the row's period
-SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo"}
-KIND_VI = {"missing": "Thiếu", "invalid": "Không hợp lệ", "contradiction": "Mâu thuẫn",
-           "warning": "Cảnh báo"}
 NO_ANSWER = "(Chưa có đơn vị nào trả lời)"
 _OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([^)]+)\)\s*$")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
@@ -217,38 +214,9 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _parse_time(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
-    """An ISO timestamp as naive local time (spreadsheets have no time zones)."""
-    if not value:
-        return None
-    when = dt.datetime.fromisoformat(value)
-    if when.tzinfo is not None:
-        when = when.astimezone(tz).replace(tzinfo=None)
-    return when
-
-
-def plain(value: Any) -> Value:
-    """A DataFrame value as a plain cell value: NaN -> None, 12.0 -> 12, numpy -> Python."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value  # type: ignore[return-value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalars
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        return int(value) if value.is_integer() else value
-    if isinstance(value, (list, tuple, dict, set)):
-        return str(value)
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+def _local(when: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """Naive local time (spreadsheets have no time zones)."""
+    return when.astimezone(tz).replace(tzinfo=None) if when else None
 
 
 def outline_key(section: str) -> tuple[tuple[int, Any], ...]:
@@ -311,18 +279,17 @@ class _Builder:
 class _Context:
     campaign: Campaign
     form: Form
-    document: Mapping[str, Any]
-    figures: Consolidation
+    result: RunResult
     committee: str
     department: str
     province_word: str
     data_as_of: str
     status_line: str
-    units: Mapping[str, Mapping[str, Any]]  # document units by code
+    units: Mapping[str, UnitResult]  # by code
 
     @property
-    def expected(self) -> list[str]:
-        return [code for code, u in self.units.items() if u.get("status") != "excluded"]
+    def figures(self) -> Consolidation:
+        return self.result.figures
 
 
 def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[str, Role]] = (),
@@ -371,23 +338,22 @@ def _summary_tab(ctx: _Context) -> SummaryTab:
                  [(ctx.campaign.title, "heading")], status=True)
     b.header(["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu", "Tổng số (mẫu số)", "Tỷ lệ",
               "Ghi chú"])
-    totals = ctx.document.get("totals", {})
-    expected = totals.get("expected")
+    totals = ctx.result.totals
+    expected = totals.expected
     b.row([SummaryCell("I", "center", bold=True),
            SummaryCell("Tiến độ báo cáo", "group")] + [SummaryCell(None, "group")] * 5)
     b.tab.merges.append((b.next_row - 1, 2, b.next_row - 1, 7))
     progress = [
-        ("Số đơn vị đã nộp báo cáo hợp lệ", totals.get("reported"),
-         totals.get("reporting_rate"), "trên số đơn vị phải báo cáo"),
-        ("Số đơn vị nộp báo cáo hợp lệ đúng hạn", totals.get("on_time"),
-         totals.get("on_time_rate"),
+        ("Số đơn vị đã nộp báo cáo hợp lệ", totals.reported, totals.reporting_rate,
+         "trên số đơn vị phải báo cáo"),
+        ("Số đơn vị nộp báo cáo hợp lệ đúng hạn", totals.on_time, totals.on_time_rate,
          f"hạn nộp: {vi_datetime(ctx.campaign.deadline.astimezone(ctx.campaign.tz))}"),
     ]
     for n, (label, value, rate, note) in enumerate(progress, start=1):
         b.row([SummaryCell(n, "center"), SummaryCell(None, "center"), SummaryCell(label, "text"),
                SummaryCell(value, "count"), SummaryCell(expected, "count"),
                SummaryCell(rate, "percent"), SummaryCell(note, "text")])
-    excluded = totals.get("excluded") or 0
+    excluded = totals.excluded
     b.row([SummaryCell(3, "center"), SummaryCell(None, "center"),
            SummaryCell("Số đơn vị không yêu cầu báo cáo", "text"),
            SummaryCell(excluded, "count"), SummaryCell(None, "count"),
@@ -426,12 +392,6 @@ def _appendix_name(tab: Tab) -> str:
     return tab.title.split(".", 1)[0].strip() if "." in tab.title else tab.name
 
 
-def _frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if frame is None or frame.empty:
-        return []
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
 def _value_cell(form: Form, fld: FormField, value: Any, applies: bool = True) -> SummaryCell:
     fill = None if applies else NOT_APPLICABLE_FILL
     value = plain(value)
@@ -463,27 +423,13 @@ def _field_width(fld: FormField) -> float:
     return 30 if fld.type in ("url", "text") else 14
 
 
-def _denominators(ctx: _Context) -> dict[str, int]:
-    """Registry counts over the expected units: old communes before, new units after."""
-    before = after = 0
-    for code in ctx.expected:
-        try:
-            unit = registry.unit(code)
-        except registry.UnknownUnit:
-            continue
-        before += sum(p.type in UNIT_TYPES_BEFORE for p in unit.predecessors)
-        after += unit.type in UNIT_TYPES_AFTER
-    return {"before": before, "after": after}
-
-
 def _units_table(b: _Builder, ctx: _Context, table: str, block: UnitsBlock) -> None:
     form = ctx.form
     fields = block.fields
     ident = 6
     b.header(["STT", "Đơn vị báo cáo", block.key_label, block.name_label, "Loại",
               block.period_label] + [f.label for f in fields])
-    rows = _frame_rows(ctx.figures.tables.get(table, pd.DataFrame()))
-    denominators = _denominators(ctx)
+    rows = ctx.figures.rows(table)
     periods = (("before", block.before_label, UNIT_TYPES_BEFORE, "I"),
                ("after", block.after_label, UNIT_TYPES_AFTER, "II"))
     width = ident + len(fields)
@@ -508,7 +454,7 @@ def _units_table(b: _Builder, ctx: _Context, table: str, block: UnitsBlock) -> N
                        + [_total_cell(f, counted) if f.applies_to(period)
                           else SummaryCell(None, "total", NOT_APPLICABLE_FILL) for f in fields])
         b.tab.merges.append((number, 1, number, ident))
-        whole = denominators[period]
+        whole = ctx.figures.denominators[period]
         number = b.row(
             [SummaryCell(f"Tỷ lệ trên tổng số {whole:,} đơn vị theo danh mục".replace(",", "."),
                          "total")]
@@ -527,7 +473,7 @@ def _matrix_table(b: _Builder, ctx: _Context, table: str, block: MatrixBlock) ->
     fields = block.fields
     ident = 4
     b.header(["STT", "Đơn vị báo cáo", "Mã đơn vị", block.row_label] + [f.label for f in fields])
-    rows = _frame_rows(ctx.figures.tables.get(table, pd.DataFrame()))
+    rows = ctx.figures.rows(table)
     order = {r.id: i for i, r in enumerate(block.rows)}
     labels = {r.id: r.label for r in block.rows}
     rows.sort(key=lambda r: (str(r.get("unit_code")), order.get(r.get("row_code"), len(order))))
@@ -560,7 +506,7 @@ def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> N
     if b.tab.header_rows is None:
         b.tab.header_rows = (number, number)
         b.tab.freeze_rows = number
-    rows = sorted(_frame_rows(ctx.figures.tables.get(table, pd.DataFrame())),
+    rows = sorted(ctx.figures.rows(table),
                   key=lambda r: str(r.get("unit_code")))
     for n, row in enumerate(rows, start=1):
         b.row([SummaryCell(n, "center"), SummaryCell(row.get("unit_name"), "text"),
@@ -590,7 +536,7 @@ def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
         elif isinstance(block, ItemsBlock):
             for i, fld in enumerate(_figure_fields(block), start=4):
                 b.widen(i, _field_width(fld))
-    reported, expected = len(ctx.figures.reported), len(ctx.expected)
+    reported, expected = len(ctx.figures.reported), len(ctx.figures.expected)
     _title_block(b, ctx, tab.title.upper(), [
         (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị; "
          f"tình hình các đơn vị xem tab {TAB_STATUS})", "subtitle")])
@@ -617,37 +563,32 @@ def _status_tab(ctx: _Context) -> SummaryTab:
     b.header(["STT", "Mã đơn vị", "Tên đơn vị", "Loại", "Trạng thái", "Cờ", "Số lỗi",
               "Số cảnh báo", "Sửa lần cuối", "Nộp hợp lệ lần đầu", "Ghi chú"])
     tz = ctx.campaign.tz
-    for n, unit in enumerate(ctx.document.get("units", []), start=1):
-        status = unit.get("status")
-        fill = STATUS_FILLS.get(status)
+    for n, unit in enumerate(ctx.result.units, start=1):
         cells = [
-            SummaryCell(n, "center"), SummaryCell(unit.get("code"), "center"),
-            SummaryCell(unit.get("name"), "text"),
-            SummaryCell(_capital(str(unit.get("type") or "")), "center"),
-            SummaryCell(_capital(STATUS_VI.get(status, str(status))), "text"),
-            SummaryCell(", ".join(FLAG_VI.get(f, f) for f in unit.get("flags", [])), "text"),
-            SummaryCell(unit.get("errors"), "count"), SummaryCell(unit.get("warnings"), "count"),
-            SummaryCell(_parse_time(unit.get("last_modified"), tz), "datetime"),
-            SummaryCell(_parse_time(unit.get("first_accepted"), tz), "datetime"),
-            SummaryCell(unit.get("reason"), "text"),
+            SummaryCell(n, "center"), SummaryCell(unit.code, "center"),
+            SummaryCell(unit.name, "text"), SummaryCell(_capital(unit.type), "center"),
+            SummaryCell(_capital(status_vi(unit.status)), "text"),
+            SummaryCell(flags_vi(unit.flags), "text"),
+            SummaryCell(unit.errors, "count"), SummaryCell(unit.warnings, "count"),
+            SummaryCell(_local(unit.last_modified, tz), "datetime"),
+            SummaryCell(_local(unit.first_accepted, tz), "datetime"),
+            SummaryCell(unit.reason, "text"),
         ]
-        b.row(replace(cell, fill=fill) for cell in cells)
+        b.row(replace(cell, fill=STATUS_FILLS.get(unit.status)) for cell in cells)
     b.blank()
-    counts = ctx.document.get("totals", {}).get("by_status") or {}
+    counts = ctx.result.totals.by_status
     b.row([SummaryCell(None, "note"), SummaryCell("Chú thích màu", "note", bold=True)])
     for status, colour in STATUS_FILLS.items():
-        count = counts.get(status, sum(u.get("status") == status
-                                       for u in ctx.document.get("units", [])))
         number = b.row([SummaryCell(None, "note"),
-                        SummaryCell(_capital(STATUS_VI.get(status, status)), "text", colour),
+                        SummaryCell(_capital(status_vi(status)), "text", colour),
                         SummaryCell(None, "text", colour),
-                        SummaryCell(count, "count", colour)])
+                        SummaryCell(counts[status], "count", colour)])
         b.tab.merges.append((number, 2, number, 3))
-    _notes_block(b, ctx.document.get("notes") or [])
+    _notes_block(b, ctx.result.notes)
     return b.tab
 
 
-def _notes_block(b: _Builder, notes: list[str]) -> None:
+def _notes_block(b: _Builder, notes: Iterable[str]) -> None:
     """The run's notes about files (several for one unit, other province, no code, dates)."""
     if not notes:
         return
@@ -657,18 +598,17 @@ def _notes_block(b: _Builder, notes: list[str]) -> None:
         b.span(note, "text", first=2)
 
 
-def _issues_tab(ctx: _Context, issues: list[Issue]) -> SummaryTab:
+def _issues_tab(ctx: _Context) -> SummaryTab:
     b = _Builder(TAB_ISSUES, [6, 10, 28, 12, 8, 11, 14, 80])
     _title_block(b, ctx, "DANH SÁCH LỖI VÀ CẢNH BÁO TRONG BÁO CÁO CỦA CÁC ĐƠN VỊ", status=True)
     b.header(["STT", "Mã đơn vị", "Tên đơn vị", "Trang", "Ô", "Mức độ", "Loại", "Nội dung"])
-    ordered = sorted(issues, key=lambda i: (i.unit or "", i.severity != "error"))
+    ordered = sorted(ctx.result.issues, key=lambda i: (i.unit or "", i.severity != "error"))
     for n, issue in enumerate(ordered, start=1):
         b.row([SummaryCell(n, "center"), SummaryCell(issue.unit, "center"),
                SummaryCell(_unit_name(ctx, issue.unit), "text"),
                SummaryCell(issue.sheet, "text"), SummaryCell(issue.cell, "center"),
-               SummaryCell(SEVERITY_VI.get(issue.severity, issue.severity), "center",
-                           bold=issue.is_error),
-               SummaryCell(KIND_VI.get(issue.kind, issue.kind), "text"),
+               SummaryCell(severity_vi(issue.severity), "center", bold=issue.is_error),
+               SummaryCell(kind_vi(issue.kind), "text"),
                SummaryCell(issue.message, "text")])
     if not ordered:
         b.span("Không có lỗi hoặc cảnh báo.", "text")
@@ -679,7 +619,7 @@ def _unit_name(ctx: _Context, code: str | None) -> str | None:
     if not code:
         return None
     if code in ctx.units:
-        return ctx.units[code].get("name")
+        return ctx.units[code].name
     try:
         return registry.unit(code).name
     except registry.UnknownUnit:
@@ -703,7 +643,7 @@ def _answers(ctx: _Context) -> list[tuple[str, str, list[dict[str, str]]]]:
             match = _OUTLINE_IN_TITLE.search(block.title or "")
             section_id = match.group(1).strip() if match else _appendix_name(tab)
             heading = _OUTLINE_IN_TITLE.sub("", block.title or "").strip()
-            rows = _frame_rows(ctx.figures.tables.get(f"{tab.id}.{block.id}", pd.DataFrame()))
+            rows = ctx.figures.rows(f"{tab.id}.{block.id}")
             rows.sort(key=lambda r: str(r.get("unit_code")))
             for fld in texts:
                 title = f"{_appendix_name(tab)} - {heading}: {fld.label}" if heading else (
@@ -738,23 +678,19 @@ def _assessments_tab(ctx: _Context) -> SummaryTab:
 # --- entry point -------------------------------------------------------------------------------
 
 
-def summary_model(campaign: Campaign, form: Form, document: dict, figures: Consolidation,
-                  issues: list[Issue]) -> list[SummaryTab]:
+def summary_model(campaign: Campaign, form: Form, result: RunResult) -> list[SummaryTab]:
     """Every tab of the province summary, ready for any renderer."""
-    province = (document.get("province") or {}).get("name") or campaign.province_info.name
+    province = result.province.name
     tz = campaign.tz
-    as_of = _parse_time(document.get("as_of"), tz)
-    deadline = campaign.deadline.astimezone(tz)
-    status_line = (f"Tình hình lúc: {vi_datetime(as_of)}" if as_of else "Tình hình lúc: —") + (
-        f" (hạn nộp: {vi_datetime(deadline)})")
+    status_line = (f"Tình hình lúc: {vi_datetime(result.as_of.astimezone(tz))} "
+                   f"(hạn nộp: {vi_datetime(campaign.deadline.astimezone(tz))})")
     ctx = _Context(
-        campaign=campaign, form=form, document=document, figures=figures,
+        campaign=campaign, form=form, result=result,
         committee=committee_line(province), department=campaign.department.upper(),
         province_word=_province_word(province), data_as_of=vi_date(campaign.data_as_of),
-        status_line=status_line,
-        units={u["code"]: u for u in document.get("units", [])},
+        status_line=status_line, units={u.code: u for u in result.units},
     )
     appendices = [tab for tab in form.tabs
                   if any(isinstance(block, (UnitsBlock, MatrixBlock)) for block in tab.blocks)]
     return ([_summary_tab(ctx)] + [_appendix_tab(ctx, tab) for tab in appendices]
-            + [_status_tab(ctx), _issues_tab(ctx, issues), _assessments_tab(ctx)])
+            + [_status_tab(ctx), _issues_tab(ctx), _assessments_tab(ctx)])

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ttcs import progress
-from ttcs.attention import FLAG_VI, STATUS_VI
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
+from ttcs.labels import STATUS_VI, flags_vi
 
 if TYPE_CHECKING:
     from ttcs.campaign import Campaign
@@ -81,7 +81,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="In status.json.")] = False,
 ) -> None:
     """Tình hình báo cáo theo lượt chạy mới nhất (hoặc lượt chạy tại --as-of)."""
-    from ttcs import status_doc
+    from ttcs import run_result, status_doc
     from ttcs.campaign import load_campaign
     from ttcs.store import open_store
 
@@ -91,7 +91,7 @@ def status(
     if run_id is None:
         raise UserError("chưa có lượt chạy nào" + (f" trước {as_of}" if as_of else "")
                         + "; hãy chạy 'ttcs nightly' trước")
-    document = status_doc.build(store, campaign, run_id)
+    document = status_doc.document(run_result.load(store, campaign, run_id))
     if as_json:
         print_json(document)
     else:
@@ -122,7 +122,7 @@ def print_status(document: dict[str, Any]) -> None:
         table.add_column(column, overflow="fold")
     for unit in document["units"]:
         table.add_row(unit["code"], unit["name"], STATUS_VI[unit["status"]],
-                      ", ".join(FLAG_VI[f] for f in unit["flags"]), str(unit["errors"]),
+                      flags_vi(unit["flags"]), str(unit["errors"]),
                       str(unit["warnings"]), (unit["last_modified"] or "")[:16])
     console.print(table)
     counts = ", ".join(f"{STATUS_VI[s]}: {n}" for s, n in totals["by_status"].items() if n)
