@@ -21,15 +21,24 @@ from pathlib import Path
 from typing import Any
 
 from ttcs import registry
-from ttcs.attention import STATUS_VI
 from ttcs.campaign import Campaign
 from ttcs.contacts import Contact, Contacts, read_contacts
 from ttcs.errors import UserError
-from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB, TAB_URL
+from ttcs.feedback import FEEDBACK_SHEET_ID, TAB_URL
 from ttcs.form import load_form
 from ttcs.issues import Issue
+from ttcs.labels import FEEDBACK_TAB, status_vi
 from ttcs.messages import ATTACHMENT, Messages, load
-from ttcs.reminder_log import FAILED, SENT, UNCONFIRMED, Entry, Key, Outcome, ReminderLog
+from ttcs.reminder_log import (
+    FAILED,
+    SENT,
+    UNCONFIRMED,
+    Entry,
+    Key,
+    Outcome,
+    Reminder,
+    ReminderLog,
+)
 from ttcs.store import Store, UnitRun
 
 NOT_REMINDED = ("submitted", "excluded")
@@ -267,34 +276,6 @@ def service_account_of(campaign: Campaign) -> str | None:
 
 
 # -- the plan -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reminder:
-    unit: str
-    unit_name: str
-    stage: int
-    channel: str  # email | apprise
-    to: list[str]  # as shown (an apprise URL is masked)
-    cc: list[str]
-    subject: str
-    text: str
-    html: str
-    number: int  # this is the unit's n-th reminder
-    target: str  # where it really goes: the address, or the apprise URL
-    retry: bool = False  # an earlier attempt at this (unit, stage, channel) failed
-    attachment: str | None = None  # the file name of the issues workbook (e-mail only)
-    issues: tuple[Issue, ...] = ()  # what the attachment lists
-
-    @property
-    def key(self) -> Key:
-        return (self.unit, self.stage, self.channel)
-
-    def public(self) -> dict[str, Any]:
-        """The `ttcs remind --json` object."""
-        return {"unit": self.unit, "stage": self.stage, "channel": self.channel,
-                "to": list(self.to), "cc": list(self.cc), "subject": self.subject,
-                "text": self.text}
-
-
 @dataclass
 class Plan:
     now: dt.datetime
@@ -437,7 +418,7 @@ def reminder_context(voice: Voice, unit: UnitState, contact: Contact | None,
         "backend": voice.backend,
         "situation": unit.situation,
         "status": unit.status,
-        "status_vi": STATUS_VI.get(unit.status, unit.status),
+        "status_vi": status_vi(unit.status),
         "late": unit.overdue,
         "accepted": None if unit.accepted_at is None else {
             "at": when_text(unit.accepted_at, campaign), "on_time": "late" not in unit.flags},
@@ -536,7 +517,7 @@ def digest_context(result: Plan, outcomes: Sequence[Outcome]) -> dict[str, Any]:
                     for e in result.unconfirmed]
 
     def units(found: Sequence[UnitState]) -> list[dict[str, str]]:
-        return [{"code": u.code, "name": u.name, "status_vi": STATUS_VI.get(u.status, u.status)}
+        return [{"code": u.code, "name": u.name, "status_vi": status_vi(u.status)}
                 for u in found]
 
     return {
@@ -547,7 +528,7 @@ def digest_context(result: Plan, outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "deadline_note": campaign.deadline_note,
         "countdown": time_left(result.now, campaign),
         "stage": None if result.stage is None else stage_label(result.stage),
-        "counts": [{"status_vi": STATUS_VI[s], "count": n}
+        "counts": [{"status_vi": status_vi(s), "count": n}
                    for s, n in result.by_status.items() if n],
         "sent_count": len(sent),
         "reached": [{"code": unit, "name": names.get(unit, ""), "stage": stage_label(stage),

@@ -11,7 +11,9 @@ checked with the unit resolves it (:meth:`ReminderLog.resolve`: ``sent``, or ``f
 run retries it). A ``sent`` row's ``error`` holds the copies the server refused, if any, or the
 resolution.
 
-The table is defined on :data:`ttcs.store.metadata`, so :func:`ttcs.store.open_store` creates it.
+The table is defined with the others in :mod:`ttcs.store`, so :func:`ttcs.store.open_store`
+creates it. A :class:`Reminder` (one planned message) is defined here, below the planning in
+:mod:`ttcs.remind`, so the log never imports the planner.
 """
 
 from __future__ import annotations
@@ -20,49 +22,47 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ttcs.store import Store, UtcDateTime, metadata
-
-if TYPE_CHECKING:
-    from ttcs.remind import Reminder
+from ttcs.issues import Issue
+from ttcs.store import Store, reminder_log
 
 RESERVED, SENT, FAILED, UNCONFIRMED = "reserved", "sent", "failed", "unconfirmed"
 MAY_HAVE_GONE = (RESERVED, UNCONFIRMED)  # never sent again, listed in every digest
 RESOLUTIONS = {"sent": SENT, "retry": FAILED}  # `ttcs remind --resolve … --as …`
 
-reminder_log = Table(
-    "reminder_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("unit", String(5), nullable=False),
-    Column("stage", Integer, nullable=False),  # days from the deadline
-    Column("channel", String(16), nullable=False),  # email | apprise
-    Column("status", String(12), nullable=False),  # reserved | sent | failed | unconfirmed
-    Column("attempts", Integer, nullable=False),
-    Column("recipients", Text, nullable=False),  # JSON {"to": [...], "cc": [...]} as shown
-    Column("subject", Text, nullable=False),
-    Column("error", Text),
-    Column("planned_at", UtcDateTime, nullable=False),  # the reminder run's "now"
-    Column("reserved_at", UtcDateTime, nullable=False),  # wall clock
-    Column("finished_at", UtcDateTime),
-    Column("collection_run", Integer),  # the nightly run the message was built from
-    UniqueConstraint("unit", "stage", "channel", name="uq_reminder_once"),
-)
-
 Key = tuple[str, int, str]  # (unit, stage, channel)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    unit: str
+    unit_name: str
+    stage: int
+    channel: str  # email | apprise
+    to: list[str]  # as shown (an apprise URL is masked)
+    cc: list[str]
+    subject: str
+    text: str
+    html: str
+    number: int  # this is the unit's n-th reminder
+    target: str  # where it really goes: the address, or the apprise URL
+    retry: bool = False  # an earlier attempt at this (unit, stage, channel) failed
+    attachment: str | None = None  # the file name of the issues workbook (e-mail only)
+    issues: tuple[Issue, ...] = ()  # what the attachment lists
+
+    @property
+    def key(self) -> Key:
+        return (self.unit, self.stage, self.channel)
+
+    def public(self) -> dict[str, Any]:
+        """The `ttcs remind --json` object."""
+        return {"unit": self.unit, "stage": self.stage, "channel": self.channel,
+                "to": list(self.to), "cc": list(self.cc), "subject": self.subject,
+                "text": self.text}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -168,6 +169,25 @@ submissions = Table(
     Column("verdict_id", ForeignKey("verdicts.id"), nullable=False, unique=True),
     Column("accepted_at", UtcDateTime, nullable=False),  # the sheet's modification time
     Column("seen_in_run", ForeignKey("runs.id"), nullable=False),
+)
+
+# each (unit, stage, channel) reminded at most once: see ttcs.reminder_log
+reminder_log = Table(
+    "reminder_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(5), nullable=False),
+    Column("stage", Integer, nullable=False),  # days from the deadline
+    Column("channel", String(16), nullable=False),  # email | apprise
+    Column("status", String(12), nullable=False),  # reserved | sent | failed | unconfirmed
+    Column("attempts", Integer, nullable=False),
+    Column("recipients", Text, nullable=False),  # JSON {"to": [...], "cc": [...]} as shown
+    Column("subject", Text, nullable=False),
+    Column("error", Text),
+    Column("planned_at", UtcDateTime, nullable=False),  # the reminder run's "now"
+    Column("reserved_at", UtcDateTime, nullable=False),  # wall clock
+    Column("finished_at", UtcDateTime),
+    Column("collection_run", Integer),  # the nightly run the message was built from
+    UniqueConstraint("unit", "stage", "channel", name="uq_reminder_once"),
 )
 
 
@@ -633,8 +653,6 @@ MIGRATIONS = (_add_source_sightings,)
 
 def _migrate(engine: Engine) -> None:
     """Create the schema, or bring an older one up to :data:`SCHEMA_VERSION`."""
-    import ttcs.reminder_log  # noqa: F401  (defines the reminder log's table on `metadata`)
-
     metadata.create_all(engine)
     with engine.begin() as conn:
         version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))

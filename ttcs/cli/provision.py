@@ -71,11 +71,13 @@ def _service_account(campaign: Campaign) -> dict[str, Any]:
     assert campaign.backend.gsheets is not None
     if campaign.backend.gsheets.credentials_file is None \
             and campaign.backend.gsheets.credentials_secret_block:
-        from tasks.nightly import service_account_from_secret
+        from prefect.blocks.system import Secret
+
         from ttcs.cli.prefect_server import prefect_api
+        from ttcs.secret_key import service_account_from_secret
 
         with prefect_api(console=err_console):
-            key = service_account_from_secret(campaign)
+            key = service_account_from_secret(campaign, lambda name: Secret.load(name).get())
         assert key is not None
         return key
     return service_account_from_file(campaign)
