@@ -118,15 +118,23 @@ class Checker:
             verdict = evaluate(f"left {rule.op} right", {"left": left, "right": right}, params)
         if verdict is not False:
             return
-        shown = {f"value_{k}": _show(v, self.form) for k, v in context.items()}
-        message = rule.message.format(
-            left=_show(left, self.form), right=_show(right, self.form),
-            value=_show(context.get(rule.field), self.form),
-            limit=_show(params.get(rule.limit or ""), self.form), **shown,
-        )
+        tokens = {f"value_{k}": v for k, v in context.items()} | {
+            "left": left, "right": right, "value": context.get(rule.field),
+            "limit": params.get(rule.limit or "")}
+        message = message_text(rule.message, {k: _show(v, self.form) for k, v in tokens.items()})
         value = cells.get(rule.field)
         prefix = f"Ô {value.cell}: " if value else ""
         self._add(value, rule.field, rule.id, rule.kind, f"{prefix}{message}{where}")
+
+
+_TOKEN = re.compile(r"\{(\w+)\}")
+
+
+def message_text(template: str, tokens: Mapping[str, str]) -> str:
+    """A rule's message with each whole ``{token}`` replaced by its value, in one pass: a token
+    never matches part of a longer one ({value_boards} / {value_boards_connected}), a value is
+    never read as a token, and an unknown token or a lone brace stays as written."""
+    return _TOKEN.sub(lambda found: tokens.get(found[1], found[0]), template)
 
 
 def _known(context: dict, spec: FormField) -> dict:
