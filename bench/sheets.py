@@ -2,7 +2,8 @@
 
 Google's quota is 60 read requests per minute per user; here the fake and our pacing both use
 60 per SECOND (quota, backoff and timeouts scaled together) so the bench ends in minutes.
-Counts are HTTP requests the fake saw, token calls excluded. Prints a table and writes
+Counts are HTTP requests the fake saw, token calls excluded, also per Google quota bucket
+(Sheets reads, Sheets writes, Drive: each has its own quota). Prints a table and writes
 bench-results.json at the repo root.
 
     .venv/bin/python bench/sheets.py [--scenarios a,b,...]
@@ -24,10 +25,10 @@ from pathlib import Path
 
 import yaml
 
-from fakegoogle import FakeGoogle
+from fakegoogle import FakeGoogle, Record
 from ttcs import registry
-from ttcs.backends.gsheets import Pacing, connect
 from ttcs.form import load_form
+from ttcs.google.transport import Pacing, connect
 from ttcs.layout import workbook_layout, workbook_values
 from ttcs.pacing import RetryPolicy
 from ttcs.sample import valid_answers
@@ -46,6 +47,7 @@ PACING = {"reads_per_minute": READS, "writes_per_minute": READS, "quota_window_s
           "backoff_cap_s": 32 / SCALE, "max_retries": 5}
 COMMUNE_KINDS = ("sheets.get", "values.get", "values.batchGet")
 FEEDBACK_KINDS = ("sheets.batchUpdate", "drive.files.get")
+BUCKETS = ("sheets_read", "sheets_write", "drive")
 
 
 @dataclass
@@ -105,6 +107,13 @@ def seed(fake: FakeGoogle, provinces: list[str], folder: Path) -> Seeded:
     return Seeded(configs, sheets, summaries)
 
 
+def bucket(record: Record) -> str:
+    """The quota a request counts against: Drive's, or the Sheets read or write quota."""
+    if record.kind.startswith("drive."):
+        return "drive"
+    return "sheets_read" if record.method == "GET" else "sheets_write"
+
+
 def measure(name: str, fake: FakeGoogle, seeded: Seeded, run: Callable[[], None]) -> dict:
     fake.reset_counts()
     start = time.perf_counter()
@@ -123,6 +132,9 @@ def measure(name: str, fake: FakeGoogle, seeded: Seeded, run: Callable[[], None]
         "write_requests": sum(r.spreadsheet_id in summary_ids or (
             r.spreadsheet_id in commune_ids and r.kind in FEEDBACK_KINDS) for r in records),
         "list_requests": sum(r.kind == "drive.files.list" for r in records),
+        **{name: sum(bucket(r) == name for r in records) for name in BUCKETS},
+        "summary_writes": sum(r.spreadsheet_id in summary_ids and bucket(r) == "sheets_write"
+                              for r in records),
         "http_429": sum(r.status == 429 for r in records),
         # every failed request (429, 5xx, dropped) is retried, up to 5 times
         "retries": sum(r.status in (0, 429) or r.status >= 500 for r in records),

@@ -22,13 +22,12 @@ from prefect.client.schemas.objects import State, TaskRun
 from ttcs import collect, feedback, progress, registry
 from ttcs.assess import classify_run, judge
 from ttcs.backends import Backend, Source
-from ttcs.backends.google_keys import service_account_credentials
-from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.backends.select import backend_for
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.collect import Fetched, Located
 from ttcs.errors import ConfigError, RunFailed, UserError
 from ttcs.form import Form, load_form
+from ttcs.google.keys import service_account_credentials
 from ttcs.store import Store, UnitRun, open_store
 
 BATCH = 200
@@ -81,7 +80,7 @@ def retry_unless_final(task: Task[..., Any], task_run: TaskRun, state: State[Any
 def start_run(config: str | None, now: dt.datetime) -> Run:
     campaign = load_campaign(Path(config) if config else None)
     store = open_store(campaign.database)
-    backend = backend_for(campaign, service_account_from_secret(campaign))
+    backend = backend_for(campaign, store, service_account_from_secret(campaign))
     run_id = store.start_run(now, campaign.province_code, backend.name)
     return Run(campaign, load_form(campaign.form), store, backend, run_id, now)
 
@@ -125,8 +124,8 @@ def write_feedback(run: Run, located: dict[str, Located], rows: list[UnitRun],
     campaigns only). Never fails the run: what could not be written is noted and tried again
     the next night."""
     settings = run.campaign.backend.gsheets
-    if not isinstance(run.backend, GsheetsBackend) or not settings or not settings.feedback_tab:
+    access = run.backend.feedback_writer()
+    if access is None or not settings or not settings.feedback_tab:
         return feedback.Report()
-    return feedback.write_feedback(run.store, run.backend.client, run.campaign,
-                                   run.backend.account,
-                                   run.run_id, run.as_of, rows, located, run.backend.tab_ids)
+    return feedback.write_feedback(run.store, access, run.campaign, run.run_id, run.as_of,
+                                   rows, located)

@@ -130,7 +130,7 @@ def test_a_commune_edit_is_never_hidden_by_our_feedback(province, fake) -> None:
     # On the simulated calendar (a time later than the run that reads it would be clamped).
     fake.set_modified_time(sheet, NIGHT + dt.timedelta(days=12, hours=11))
     edited = fake.modified_time(sheet)
-    backend = backend_for(config)
+    backend = backend_for(config, store)
     run_id = store.latest_run()
     assert run_id is not None
     rows_of_run = store.unit_runs(run_id)
@@ -138,8 +138,9 @@ def test_a_commune_edit_is_never_hidden_by_our_feedback(province, fake) -> None:
     (target,) = [t for t in targets(store, rows_of_run, located, {}) if t.unit == code]
     changed = dataclasses.replace(target, status="in_progress")  # feedback that differs
     fake.reset_counts()
-    report = Writer(store, backend.client, config, DEFAULT_SERVICE_ACCOUNT, run_id,
-                    NIGHT).run([changed], {})
+    access = backend.feedback_writer()
+    assert access is not None and access.account == DEFAULT_SERVICE_ACCOUNT
+    report = Writer(store, access, config, run_id, NIGHT).run([changed])
     assert report.skipped == [code] and report.written == []
     assert fake.counts(sheet) == {"drive.files.get": 1}  # checked, nothing written
     # The next night reads the commune's change and tells it the new result.

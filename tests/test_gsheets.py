@@ -60,26 +60,40 @@ def test_same_statuses_and_totals_as_the_local_backend(province, fake) -> None:
     assert commune_reads(fake, province) == len(province.sheets)
     assert all(fake.counts(s)["sheets.get"] == 1 for s in province.sheets.values())
     assert fake.counts()["drive.files.list"] == 1
+    # The summary, new: tab list, add tabs, RAW values, format-and-swap, whatever N.
+    assert sum(fake.counts(province.summary_id).values()) == 4
 
 
-def test_quiet_night_costs_only_the_listing(province, fake) -> None:
+def _as_of_line(fake, summary_id: str) -> str:
+    return next(cell for row in fake.values(summary_id, "Tổng hợp") for cell in row
+                if str(cell).startswith("Tình hình lúc"))
+
+
+def test_quiet_night_costs_the_listing_and_one_sheets_write(province, fake) -> None:
     _night(province.google)  # make sure everything is stored
     fake.reset_counts()
     before = open_store(f"sqlite:///{province.google.parent / 'state.db'}").snapshot_count()
-    _night(province.google, NIGHT + dt.timedelta(days=1))
+    _night(province.google, NIGHT + dt.timedelta(hours=1))
     assert commune_reads(fake, province) == 0
-    assert fake.counts()["drive.files.list"] == 1
+    requests = {k: n for k, n in fake.counts().items() if k != "token"}
+    # Drive's listing, and the summary's "Tình hình lúc" line alone (no figure moved).
+    assert requests == {"drive.files.list": 1, "values.batchUpdate": 1}
+    assert fake.counts(province.summary_id) == {"values.batchUpdate": 1}
+    assert "23:00 ngày 29/9/2025" in _as_of_line(fake, province.summary_id)
     after = open_store(f"sqlite:///{province.google.parent / 'state.db'}").snapshot_count()
     assert after == before
 
 
-def test_summary_sheet_is_a_constant_number_of_requests_and_keeps_formulas_as_text(
+def test_summary_sheet_is_written_whole_when_a_tab_is_gone_and_keeps_formulas_as_text(
         province, fake) -> None:
+    fake.rename_tab(province.summary_id, "Tổng hợp", "Tổng hợp (sửa tay)")
     fake.reset_counts()
-    _night(province.google, NIGHT + dt.timedelta(days=2))
-    summary = fake.counts(province.summary_id)
-    assert sum(summary.values()) == 4  # tab list, add tabs, RAW values, format-and-swap
+    _night(province.google, NIGHT + dt.timedelta(hours=2))  # no figure moved
+    # The time line's write is refused (its tab is gone), then the four requests of a rewrite.
+    assert fake.counts(province.summary_id) == {"values.batchUpdate": 2, "sheets.get": 1,
+                                                "sheets.batchUpdate": 2}
     assert fake.tabs(province.summary_id)[:2] == ["Tổng hợp", "Phụ lục 01"]
+    assert "Tổng hợp (sửa tay)" not in fake.tabs(province.summary_id)
     answers = [cell for row in fake.values(province.summary_id, TAB_ASSESSMENTS)
                for cell in row]
     assert FORMULA_TEXT in answers

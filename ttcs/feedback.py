@@ -29,25 +29,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import gspread
 from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from ttcs import registry
 from ttcs.attention import FLAG_VI, STATUS_VI
-from ttcs.backends.drive import Drive
-from ttcs.backends.gsheets import grid_to_raw, tab_ids
+from ttcs.backends import SheetAccess
+from ttcs.backends.gsheets import grid_to_raw
 from ttcs.campaign import Campaign
 from ttcs.collect import Located
+from ttcs.google.api import tab_ids
+from ttcs.google.urls import CELL_URL, SHEET_URL, TAB_URL
 from ttcs.issues import Issue
 from ttcs.pacing import Retryable
 from ttcs.store import SourceState, Store, UnitRun, content_hash
 
 FEEDBACK_TAB = "Kết quả kiểm tra"
 FEEDBACK_SHEET_ID = 901_117_001  # our tab's sheetId (chosen, so reads can leave it out by id)
-SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
-CELL_URL = SHEET_URL + "#gid={gid}&range={cell}"
-TAB_URL = SHEET_URL + "#gid={gid}"
 RESPONSE_FIELDS = ("updatedSpreadsheet(sheets(properties(sheetId,title),data(rowData(values("
                    "effectiveValue,userEnteredValue)))))")
 KIND_VI = {"contradiction": "Mâu thuẫn", "invalid": "Sai giá trị", "missing": "Thiếu",
@@ -225,28 +222,26 @@ def _time(text: str | None) -> dt.datetime | None:
 class Writer:
     """Writes the feedback of one run; every request goes through the paced client."""
 
-    def __init__(self, store: Store, client: gspread.Client, campaign: Campaign,
-                 service_account: str, run_id: int, checked: dt.datetime) -> None:
+    def __init__(self, store: Store, access: SheetAccess, campaign: Campaign, run_id: int,
+                 checked: dt.datetime) -> None:
         self.store = store
-        self.http = client.http_client
-        self.drive = Drive(client)
+        self.api = access.api
         self.campaign = campaign
-        self.service_account = service_account
+        self.service_account = access.account
         self.run_id = run_id
         self.checked = checked
 
-    def run(self, found: Sequence[Target], seen_tabs: Mapping[str, dict[str, int]]) -> Report:
+    def run(self, found: Sequence[Target]) -> Report:
+        """``found``'s tabs are those the latest read (or write) of each sheet recorded."""
         report = Report()
         states = self.store.feedback_states()
         sources = self.store.sources()
         for target in found:
             state = states.get(target.locator)
-            tabs = seen_tabs.get(target.locator) or (state.tabs if state else None)
-            if target.locator in seen_tabs and state and state.tabs != tabs:
-                self.store.put_feedback(target.locator, tabs=tabs)
+            tabs = state.tabs if state and state.tabs else None
             try:
                 if tabs is None:
-                    tabs = self.tabs(target.locator)
+                    tabs = self.api.tab_ids(target.locator)
                 # Unchanged, unless this run's read shows the commune deleted our tab.
                 present = FEEDBACK_TAB in tabs or FEEDBACK_SHEET_ID in tabs.values()
                 if state and state.digest == digest(target, tabs, self.campaign) and present:
@@ -260,20 +255,12 @@ class Writer:
                 report.failed.append((target.unit, f"Google không trả lời ({exc})"))
         return report
 
-    def tabs(self, spreadsheet: str) -> dict[str, int]:
-        meta = self.http.fetch_sheet_metadata(
-            spreadsheet, params={"fields": "sheets.properties(sheetId,title)"})
-        return {s["properties"]["title"]: s["properties"].get("sheetId", 0)
-                for s in meta.get("sheets", [])}
-
     def unedited(self, target: Target, source: SourceState | None) -> bool:
         """Drive's modification time is still the one of our read or of our last feedback."""
         ours = {t for t in ((source.modified, source.feedback_modified) if source else ())
                 if t is not None}
-        pacing = getattr(self.http, "pacing", None)
-        if pacing is not None:  # no wait between this check and the write it guards
-            pacing.writes.wait_free()
-        now = _time(self.drive.file(target.locator, "modifiedTime").get("modifiedTime"))
+        self.api.reserve_write()
+        now = _time(self.api.file(target.locator, "modifiedTime").get("modifiedTime"))
         return now in ours
 
     def write_one(self, target: Target, tabs: dict[str, int], source: SourceState | None,
@@ -287,18 +274,16 @@ class Writer:
             if exc.code != 400:
                 raise
             # Our idea of the tabs was stale (the tab deleted or renamed): ask, write again.
-            tabs = self.tabs(target.locator)
+            tabs = self.api.tab_ids(target.locator)
             updated = self.send(target, tabs)
         self.verify(target, tabs, updated, report)
 
     def send(self, target: Target, tabs: dict[str, int]) -> dict[str, Any]:
         gid, exists = _feedback_gid(tabs)
-        body = {"requests": write_requests(tab_rows(target, tabs, self.campaign, self.checked),
-                                           gid, exists, self.service_account),
-                "includeSpreadsheetInResponse": True, "responseIncludeGridData": True}
-        answer = self.http.request("post", SPREADSHEET_BATCH_UPDATE_URL % target.locator,
-                                   json=body, params={"fields": RESPONSE_FIELDS})
-        return answer.json().get("updatedSpreadsheet", {})
+        requests = write_requests(tab_rows(target, tabs, self.campaign, self.checked), gid,
+                                  exists, self.service_account)
+        answer = self.api.batch_update(target.locator, requests, RESPONSE_FIELDS)
+        return answer.get("updatedSpreadsheet", {})
 
     def verify(self, target: Target, tabs: dict[str, int], updated: Mapping[str, Any],
                report: Report) -> None:
@@ -306,7 +291,7 @@ class Writer:
         gid, _ = _feedback_gid(new_tabs)
         raw = grid_to_raw(updated, (FEEDBACK_TAB,), (gid, FEEDBACK_SHEET_ID))
         same = content_hash(raw) == target.content_hash
-        after = self.drive.file(target.locator, "modifiedTime,lastModifyingUser(me,emailAddress)")
+        after = self.api.file(target.locator, "modifiedTime,lastModifyingUser(me,emailAddress)")
         last = after.get("lastModifyingUser") or {}
         mine = bool(last.get("me")) or str(last.get("emailAddress", "")).lower() \
             == self.service_account.lower()
@@ -320,13 +305,11 @@ class Writer:
             report.unverified.append(target.unit)
 
 
-def write_feedback(store: Store, client: gspread.Client, campaign: Campaign,
-                   service_account: str, run_id: int, checked: dt.datetime,
-                   rows: Sequence[UnitRun], located: Mapping[str, Located],
-                   seen_tabs: Mapping[str, dict[str, int]]) -> Report:
+def write_feedback(store: Store, access: SheetAccess, campaign: Campaign, run_id: int,
+                   checked: dt.datetime, rows: Sequence[UnitRun],
+                   located: Mapping[str, Located]) -> Report:
     """Write the feedback tab of every unit whose feedback changed in this run."""
     names = {u.code: u.name for u in registry.units(campaign.province_code)}
     found = targets(store, rows, located, names)
-    return Writer(store, client, campaign, service_account, run_id, checked).run(found,
-                                                                                 seen_tabs)
+    return Writer(store, access, campaign, run_id, checked).run(found)
 

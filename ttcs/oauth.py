@@ -18,10 +18,11 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 
-from ttcs.backends.google_keys import AUTHORIZED_USER, OAUTH_CLIENT, expect, read_json
-from ttcs.backends.gsheets import CONNECT_TIMEOUT_S, SCOPES, unreachable
 from ttcs.campaign import Provision
 from ttcs.errors import ConfigError, UserError
+from ttcs.google.keys import AUTHORIZED_USER, OAUTH_CLIENT, expect, read_json
+from ttcs.google.transport import CONNECT_TIMEOUT_S, unreachable
+from ttcs.google.urls import SCOPES
 from ttcs.pacing import Unavailable
 
 Mount = Callable[[requests.Session], None]

@@ -26,17 +26,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import gspread
 from gspread.exceptions import APIError
 
 from ttcs import registry
-from ttcs.backends.drive import FOLDER_MIME, PERMISSION_FIELDS, SHEET_MIME, Drive
-from ttcs.backends.gsheets import GRID_FIELDS, client_for, connect, error_reason, grid_to_raw
+from ttcs.backends.gsheets import GRID_FIELDS, grid_to_raw
 from ttcs.campaign import Campaign
 from ttcs.contacts import Contacts, read_contacts, record_spreadsheets, sheet_url
 from ttcs.errors import ConfigError, UserError
 from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
 from ttcs.form import Form, load_form
+from ttcs.google.api import PERMISSION_FIELDS, Api
+from ttcs.google.transport import client_for, connect, error_reason
+from ttcs.google.urls import FOLDER_MIME, SHEET_MIME
 from ttcs.layout import workbook_layout
 from ttcs.pacing import Retryable
 from ttcs.parse import find_unit_code, parse_workbook
@@ -63,7 +64,7 @@ class Setup:
 
     campaign: Campaign
     form: Form
-    client: gspread.Client  # the acting identity: the service account, or the coordinator
+    api: Api  # as the acting identity: the service account, or the coordinator
     service_account: str  # the service account's e-mail
 
     @property
@@ -103,7 +104,7 @@ def prepare(campaign: Campaign, service_account: Mapping[str, Any], *,
     email = str(service_account.get("client_email", ""))
     if not email:
         raise ConfigError("khóa tài khoản dịch vụ không có 'client_email'")
-    return Setup(campaign, load_form(campaign.form), client, email)
+    return Setup(campaign, load_form(campaign.form), Api(client), email)
 
 
 # -- the plan ---------------------------------------------------------------------------------
@@ -214,27 +215,26 @@ def _api_message(exc: APIError) -> str:
 
 def plan(setup: Setup) -> Plan:
     """What provisioning would do now; reads Drive (and, to adopt, the new sheets) only."""
-    drive = Drive(setup.client)
     contacts = read_contacts(setup.campaign.contacts, setup.campaign.province_code)
     try:
-        actor = drive.about_user() if setup.mode == "oauth" else setup.service_account
+        actor = setup.api.about_user() if setup.mode == "oauth" else setup.service_account
         result = Plan(setup.mode, setup.folder_id, actor, notes=list(contacts.problems))
         if setup.mode == "adopt":
-            _plan_adopt(setup, drive, contacts, result)
+            _plan_adopt(setup, contacts, result)
         else:
-            _plan_create(setup, drive, contacts, result)
+            _plan_create(setup, contacts, result)
     except APIError as exc:
         raise UserError(f"không đọc được Drive khi lập kế hoạch ({_api_message(exc)})") from None
     return result
 
 
-def _folder(setup: Setup, drive: Drive, actor: str) -> dict[str, Any]:
+def _folder(setup: Setup, actor: str) -> dict[str, Any]:
     if not setup.folder_id:
         raise ConfigError(f"{setup.campaign.source}: thiếu khóa "
                           "'backend.gsheets.provision.folder_id' (hoặc 'backend.gsheets.folder_id')"
                           ": thư mục Drive để tạo bảng tính của các đơn vị")
     try:
-        folder = drive.file(setup.folder_id, "id,name,mimeType,driveId")
+        folder = setup.api.file(setup.folder_id, "id,name,mimeType,driveId")
     except APIError as exc:
         if exc.code in (403, 404):
             raise UserError(f"không mở được thư mục Drive {setup.folder_id}: kiểm tra mã thư mục "
@@ -246,11 +246,11 @@ def _folder(setup: Setup, drive: Drive, actor: str) -> dict[str, Any]:
     return folder
 
 
-def _plan_create(setup: Setup, drive: Drive, contacts: Contacts, result: Plan) -> None:
-    folder = _folder(setup, drive, result.actor)
+def _plan_create(setup: Setup, contacts: Contacts, result: Plan) -> None:
+    folder = _folder(setup, result.actor)
     members: dict[str, str] = {}
     if folder.get("driveId"):
-        members = holders(drive.permissions(folder["driveId"]))
+        members = holders(setup.api.permissions(folder["driveId"]))
     elif setup.mode == "shared_drive":
         result.notes.append(
             f"Thư mục {folder.get('name')} ({setup.folder_id}) không thuộc Drive dùng chung: tài "
@@ -261,7 +261,7 @@ def _plan_create(setup: Setup, drive: Drive, contacts: Contacts, result: Plan) -
     query = (f"'{setup.folder_id}' in parents and mimeType='{SHEET_MIME}' and trashed=false")
     found: dict[str, dict[str, Any]] = {}
     by_name: dict[str, list[dict[str, Any]]] = {}
-    for f in drive.files(query, LIST_FIELDS):
+    for f in setup.api.files(query, LIST_FIELDS):
         code = recorded.get(f["id"])
         if code:
             found[code] = f
@@ -301,7 +301,7 @@ def _plan_create(setup: Setup, drive: Drive, contacts: Contacts, result: Plan) -
                         grants=missing_grants(wanted, members | owner))
             result.steps.append(step)
             continue
-        permissions = _permissions(drive, found[code])
+        permissions = _permissions(setup.api, found[code])
         step.grants = missing_grants(wanted, members | holders(permissions))
         _note_public(result, code, step.sheet_id, permissions)
         if step.layout or step.grants or step.record:
@@ -315,12 +315,12 @@ def _elsewhere(code: str, sheet: str) -> str:
             "mục; không tạo bảng tính mới (xóa ô trong danh bạ nếu muốn tạo lại)")
 
 
-def _permissions(drive: Drive, f: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _permissions(api: Api, f: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A file's permissions: from the listing in My Drive, asked for in a Shared Drive (where
     Drive never lists them with the file)."""
     if "permissions" in f:
         return list(f["permissions"])
-    return drive.permissions(f["id"])
+    return api.permissions(f["id"])
 
 
 def _note_public(result: Plan, code: str, sheet: str | None,
@@ -331,10 +331,7 @@ def _note_public(result: Plan, code: str, sheet: str | None,
 
 
 def _tabs(setup: Setup, sheet_id: str) -> dict[str, int]:
-    meta = setup.client.http_client.fetch_sheet_metadata(
-        sheet_id, params={"fields": "sheets.properties(sheetId,title)"})
-    return {s["properties"]["title"]: s["properties"].get("sheetId", 0)
-            for s in meta.get("sheets", [])}
+    return setup.api.tab_ids(sheet_id)
 
 
 def _layouts(setup: Setup, unit: registry.Unit) -> list[Any]:
@@ -347,7 +344,7 @@ def layout_problems(form: Form, unit: registry.Unit, raw: Mapping[str, Any]) -> 
     return [issue.message for issue in parsed.issues if issue.rule in LAYOUT_RULES]
 
 
-def _plan_adopt(setup: Setup, drive: Drive, contacts: Contacts, result: Plan) -> None:
+def _plan_adopt(setup: Setup, contacts: Contacts, result: Plan) -> None:
     units = {u.code: u for u in _expected(setup.campaign)}
     province = {u.code for u in registry.units(setup.campaign.province_code)}
     recorded = {c.spreadsheet_id: code for code, c in contacts.by_code.items()
@@ -359,15 +356,14 @@ def _plan_adopt(setup: Setup, drive: Drive, contacts: Contacts, result: Plan) ->
         query += f" and '{setup.folder_id}' in parents"
     known: dict[str, dict[str, Any]] = {}
     offered: dict[str, list[tuple[dict[str, Any], list[str]]]] = {}
-    for f in drive.files(query, LIST_FIELDS):
+    for f in setup.api.files(query, LIST_FIELDS):
         if f["id"] == summary:
             continue
         if f["id"] in recorded:
             known[recorded[f["id"]]] = f
             continue
         try:
-            spreadsheet = setup.client.http_client.fetch_sheet_metadata(
-                f["id"], params={"includeGridData": "true", "fields": GRID_FIELDS})
+            spreadsheet = setup.api.spreadsheet(f["id"], GRID_FIELDS, grid=True)
         except APIError as exc:
             result.notes.append(f"Không đọc được bảng tính \"{f.get('name')}\" ({f['id']}): "
                                 f"{_api_message(exc)}")
@@ -459,23 +455,22 @@ def _storage_message(setup: Setup) -> str:
 def apply(setup: Setup, steps: Sequence[Step]) -> list[Outcome]:
     """Carry the steps out, unit by unit; the contacts get every sheet that is complete, even
     when a fatal error (a service account without storage) stops the run."""
-    drive = Drive(setup.client)
     outcomes: list[Outcome] = []
     try:
         for step in steps:
-            outcomes.append(_apply_one(setup, drive, step))
+            outcomes.append(_apply_one(setup, step))
     finally:
         record(setup, outcomes)
     return outcomes
 
 
-def _apply_one(setup: Setup, drive: Drive, step: Step) -> Outcome:
+def _apply_one(setup: Setup, step: Step) -> Outcome:
     outcome = Outcome(step.unit, step.sheet_id, adopted=step.adopt)
     try:
         if step.sheet_id is None:
             title = TITLE.format(code=step.unit, name=step.name)
             try:
-                outcome.sheet_id = drive.create(title, SHEET_MIME, str(setup.folder_id),
+                outcome.sheet_id = setup.api.create(title, SHEET_MIME, str(setup.folder_id),
                                                 "id")["id"]
             except APIError as exc:
                 if error_reason(exc) == "storageQuotaExceeded":
@@ -489,11 +484,11 @@ def _apply_one(setup: Setup, drive: Drive, step: Step) -> Outcome:
             unit = registry.unit(step.unit)
             requests = layout_requests(_layouts(setup, unit), [setup.service_account],
                                        step.delete_ids)
-            setup.client.http_client.batch_update(outcome.sheet_id, {"requests": requests})
+            setup.api.batch_update(str(outcome.sheet_id), requests)
             outcome.laid_out = True
         outcome.recorded = step.record or outcome.created
         for email, role in step.grants:
-            drive.share(str(outcome.sheet_id), email, role)
+            setup.api.share(str(outcome.sheet_id), email, role)
             outcome.shared.append((email, role))
     except APIError as exc:
         outcome.error = _api_message(exc)

@@ -9,7 +9,6 @@ from typing import Any
 from ttcs import run_result, status_doc
 from ttcs.attention import attention_rows
 from ttcs.backends import Backend
-from ttcs.backends.gsheets import GsheetsBackend
 from ttcs.campaign import Campaign
 from ttcs.form import Form, load_form
 from ttcs.run_result import RunResult
@@ -46,10 +45,8 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
 
 def publish_summary_sheet(backend: Backend, campaign: Campaign, tabs: list[SummaryTab]) -> bool:
     """Write the summary spreadsheet when the campaign has one on Google; False otherwise."""
-    settings = campaign.backend.gsheets
-    if not isinstance(backend, GsheetsBackend) or not settings:
+    sheet = backend.summary_writer()
+    if sheet is None:
         return False
-    if not settings.summary_spreadsheet_id:
-        return False
-    write_summary_sheet(backend.client, settings.summary_spreadsheet_id, tabs)
+    write_summary_sheet(sheet, tabs)
     return True

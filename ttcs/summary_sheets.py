@@ -1,10 +1,15 @@
 """The province summary as a Google spreadsheet: the same tabs as the summary workbook.
 
-Four requests whatever the number of units: read the tab list; add the new tabs under
-temporary names; write every value with one RAW ``values.batchUpdate`` (commune text beginning
-with "=", "+", "-" or "@" stays text); then one ``batchUpdate`` that formats the new tabs,
-deletes the old ones and gives the new ones their names — applied atomically, so a reader
-never sees a half-written summary.
+When anything but the "Tình hình lúc" line changed, four requests whatever the number of
+units: read the tab list; add the new tabs under temporary names; write every value with one
+RAW ``values.batchUpdate`` (commune text beginning with "=", "+", "-" or "@" stays text); then
+one ``batchUpdate`` that formats the new tabs, deletes the old ones and gives the new ones
+their names — applied atomically, so a reader never sees a half-written summary.
+
+Otherwise (a quiet night) one request: the "Tình hình lúc" cells alone. The store's
+``feedback`` table remembers a digest of what the summary last received, the time line left
+out; a tab missing since (renamed, deleted by hand) makes that write fail, and the whole
+summary is written again.
 """
 
 from __future__ import annotations
@@ -13,14 +18,18 @@ import datetime as dt
 from itertools import groupby
 from typing import Any
 
-import gspread
 from gspread.exceptions import APIError
+from gspread.utils import rowcol_to_a1
 
+from ttcs.backends import SummarySheet
 from ttcs.errors import UserError
+from ttcs.google.api import Api
 from ttcs.sheets_geometry import merge_requests, width_requests
+from ttcs.store import content_hash
 from ttcs.summary import SummaryCell, SummaryTab
 
 NEW_PREFIX = "~mới "
+AS_OF_PREFIX = "Tình hình lúc"  # the line saying when the run looked (summary.summary_model)
 EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -97,15 +106,61 @@ def _format_requests(sheet_id: int, tab: SummaryTab) -> list[dict[str, Any]]:
     return requests + merge_requests(sheet_id, tab.merges)
 
 
-def write_summary_sheet(client: gspread.Client, spreadsheet_id: str,
-                        tabs: list[SummaryTab]) -> None:
-    """Replace the summary spreadsheet's tabs with ``tabs``."""
-    http = client.http_client
+def _is_as_of(cell: SummaryCell) -> bool:
+    return isinstance(cell.value, str) and cell.value.startswith(AS_OF_PREFIX)
+
+
+def as_of_cells(tabs: list[SummaryTab]) -> list[dict[str, Any]]:
+    """The "Tình hình lúc" cells as RAW value ranges."""
+    return [{"range": f"{_quoted(tab.name)}!{rowcol_to_a1(r, c)}", "values": [[cell.value]]}
+            for tab in tabs for r, row in enumerate(tab.rows, start=1)
+            for c, cell in enumerate(row, start=1) if _is_as_of(cell)]
+
+
+def content_digest(tabs: list[SummaryTab]) -> str:
+    """Everything the summary shows but the "Tình hình lúc" line."""
+    return content_hash([[tab.name, tab.widths, tab.merges, tab.freeze_rows,
+                          [[None if _is_as_of(c) else [cell_value(c), c.role, c.fill, c.bold]
+                            for c in row] for row in tab.rows]] for tab in tabs])
+
+
+def _unreadable(spreadsheet_id: str, exc: APIError) -> UserError:
+    return UserError(f"không mở được bảng tổng hợp {spreadsheet_id} (lỗi {exc.code}): cần tạo "
+                     "bảng tính và chia sẻ quyền chỉnh sửa cho tài khoản dịch vụ")
+
+
+def write_summary_sheet(sheet: SummarySheet, tabs: list[SummaryTab]) -> None:
+    """Bring the summary spreadsheet to ``tabs``: its time line alone when nothing else moved
+    since the last write, every tab otherwise."""
+    digest = content_digest(tabs)
+    last = sheet.store.feedback_states().get(sheet.spreadsheet_id)
+    if last and last.digest == digest and _write_as_of(sheet.api, sheet.spreadsheet_id, tabs):
+        return
+    replace_tabs(sheet.api, sheet.spreadsheet_id, tabs)
+    sheet.store.put_feedback(sheet.spreadsheet_id, digest=digest,
+                             written_at=dt.datetime.now(dt.UTC))
+
+
+def _write_as_of(api: Api, spreadsheet_id: str, tabs: list[SummaryTab]) -> bool:
+    """Write the time line; False when a tab it is on is gone (Google answers 400)."""
+    cells = as_of_cells(tabs)
+    if not cells:
+        return True
     try:
-        meta = http.fetch_sheet_metadata(spreadsheet_id, params={"fields": "sheets.properties"})
+        api.values_batch_update(spreadsheet_id, cells)
     except APIError as exc:
-        raise UserError(f"không mở được bảng tổng hợp {spreadsheet_id} (lỗi {exc.code}): cần "
-                        "tạo bảng tính và chia sẻ quyền chỉnh sửa cho tài khoản dịch vụ") from None
+        if exc.code == 400:
+            return False
+        raise _unreadable(spreadsheet_id, exc) from None
+    return True
+
+
+def replace_tabs(api: Api, spreadsheet_id: str, tabs: list[SummaryTab]) -> None:
+    """Replace the summary spreadsheet's tabs with ``tabs``."""
+    try:
+        meta = api.spreadsheet(spreadsheet_id, "sheets.properties")
+    except APIError as exc:
+        raise _unreadable(spreadsheet_id, exc) from None
     sheets = [s["properties"] for s in meta.get("sheets", [])]
     # Tabs left half-written by an interrupted earlier run are dropped first.
     leftovers = [p for p in sheets if p["title"].startswith(NEW_PREFIX)]
@@ -117,11 +172,11 @@ def write_summary_sheet(client: gspread.Client, spreadsheet_id: str,
                            "columnCount": max(len(tab.widths), 1),
                            "frozenRowCount": tab.freeze_rows}}}}
         for i, tab in enumerate(tabs)]
-    replies = http.batch_update(spreadsheet_id, {"requests": add})["replies"]
+    replies = api.batch_update(spreadsheet_id, add)["replies"]
     ids = [reply["addSheet"]["properties"]["sheetId"] for reply in replies if "addSheet" in reply]
     data = [{"range": f"{_quoted(NEW_PREFIX + tab.name)}!A1",
              "values": [[cell_value(c) for c in row] for row in tab.rows]} for tab in tabs]
-    http.values_batch_update(spreadsheet_id, {"valueInputOption": "RAW", "data": data})
+    api.values_batch_update(spreadsheet_id, data)
     swap: list[dict[str, Any]] = []
     for sheet_id, tab in zip(ids, tabs, strict=True):
         swap += _format_requests(sheet_id, tab)
@@ -130,4 +185,4 @@ def write_summary_sheet(client: gspread.Client, spreadsheet_id: str,
                                                         "index": i},
                                         "fields": "title,index"}}
              for i, (sheet_id, tab) in enumerate(zip(ids, tabs, strict=True))]
-    http.batch_update(spreadsheet_id, {"requests": swap})
+    api.batch_update(spreadsheet_id, swap)

@@ -24,7 +24,7 @@ class EndpointAdapter(HTTPAdapter):
 
 
 def mount_endpoint(endpoint: str) -> Any:
-    """A ``mount`` callback for :func:`ttcs.backends.gsheets.connect`."""
+    """A ``mount`` callback for :func:`ttcs.google.transport.connect`."""
 
     def mount(session: requests.Session) -> None:
         session.mount("https://", EndpointAdapter(endpoint))

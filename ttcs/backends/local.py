@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ttcs.backends import FetchError, Raw, Source
+from ttcs.backends import FetchError, Raw, SheetAccess, Source, SummarySheet
 from ttcs.campaign import ReadLimits
 from ttcs.workbook_limits import checked_workbook
 from ttcs.xlsx import UnreadableWorkbook, read_xlsx
@@ -52,6 +52,12 @@ class LocalBackend:
 
     def describe_missing(self) -> str:
         return "không tìm thấy tệp báo cáo của đơn vị trong thư mục báo cáo của tỉnh"
+
+    def feedback_writer(self) -> SheetAccess | None:
+        return None  # a commune's file is never written back
+
+    def summary_writer(self) -> SummarySheet | None:
+        return None  # the summary is the workbook in the output folder
 
 
 def _modified(path: Path) -> dt.datetime | None:

@@ -11,12 +11,13 @@ from ttcs.campaign import Campaign
 from ttcs.contacts import read_contacts
 from ttcs.errors import ConfigError
 from ttcs.pacing import RetryPolicy
+from ttcs.store import Store
 
 
 def service_account_from_file(campaign: Campaign) -> dict[str, Any]:
     """The key of ``backend.gsheets.credentials_file``, checked: a file of another kind (an
     OAuth client, a sign-in token), missing fields or a broken private key are one line."""
-    from ttcs.backends.google_keys import SERVICE_ACCOUNT, read_json, service_account_credentials
+    from ttcs.google.keys import SERVICE_ACCOUNT, read_json, service_account_credentials
 
     settings = campaign.backend.gsheets
     assert settings is not None
@@ -39,8 +40,8 @@ def check_backend(campaign: Campaign) -> None:
 
 
 def pacing_for(campaign: Campaign) -> Any:
-    """The campaign's quota, timeouts and retries (:class:`ttcs.backends.gsheets.Pacing`)."""
-    from ttcs.backends.gsheets import Pacing
+    """The campaign's quota, timeouts and retries (:class:`ttcs.google.transport.Pacing`)."""
+    from ttcs.google.transport import Pacing
 
     settings = campaign.backend.gsheets
     assert settings is not None
@@ -60,21 +61,25 @@ def mount_for(campaign: Campaign) -> Any:
     return mount_endpoint(settings.api_endpoint) if settings and settings.api_endpoint else None
 
 
-def backend_for(campaign: Campaign,
+def backend_for(campaign: Campaign, store: Store,
                 service_account: Mapping[str, Any] | None = None) -> Backend:
-    """The campaign's backend; a gsheets key comes from ``service_account`` or the key file."""
+    """The campaign's backend; a gsheets key comes from ``service_account`` or the key file.
+    A gsheets backend keeps in ``store`` what it learns of, and writes into, spreadsheets."""
     if campaign.backend.kind == "local" and campaign.backend.local:
         return LocalBackend(campaign.backend.local.folder, campaign.read_limits)
-    from ttcs.backends.gsheets import GsheetsBackend, connect
+    from ttcs.backends.gsheets import GsheetsBackend
     from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
 
     settings = campaign.backend.gsheets
     assert settings is not None
     info = service_account or service_account_from_file(campaign)
-    client = connect(info, pacing_for(campaign), mount_for(campaign))
+    from ttcs.google.api import Api
+    from ttcs.google.transport import connect
+
+    api = Api(connect(info, pacing_for(campaign), mount_for(campaign)))
     contacts = read_contacts(campaign.contacts, campaign.province_code)
     sheets = {c.spreadsheet_id: code for code, c in contacts.by_code.items() if c.spreadsheet_id}
-    summary = (settings.summary_spreadsheet_id,) if settings.summary_spreadsheet_id else ()
-    return GsheetsBackend(client, settings.folder_id, sheets, ignored_tabs=(FEEDBACK_TAB,),
-                          ignored_ids=(FEEDBACK_SHEET_ID,), skip=summary,
+    return GsheetsBackend(api, store, settings.folder_id, sheets, ignored_tabs=(FEEDBACK_TAB,),
+                          ignored_ids=(FEEDBACK_SHEET_ID,),
+                          summary_id=settings.summary_spreadsheet_id,
                           account=str(info.get("client_email", "")))
