@@ -101,8 +101,9 @@ def _arith(node: ast.AST) -> float:
 
 
 def evaluate(text: str) -> Any:
-    body = text[1:] if text.startswith("=") else text
-    if not re.fullmatch(r"[0-9.+\-*/^() \t]+", body or "x"):
+    # Google ignores spaces around terms (``= 1 / 1024``); Python's parser rejects a leading one.
+    body = (text[1:] if text.startswith("=") else text).strip()
+    if not re.fullmatch(r"[0-9.+\-*/^()\s]+", body or "x"):
         return ErrorValue("N_A", _NOT_COMPUTED)
     try:
         value = _arith(ast.parse(body.replace("^", "**"), mode="eval"))

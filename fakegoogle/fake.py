@@ -19,7 +19,9 @@ Controls: ``add_folder``/``add_shared_drive``/``add_spreadsheet``/``share`` seed
 ``set_latency``, ``set_quota`` (per user, reads and writes apart, sliding window),
 ``inject_faults`` (429/500/503/timeout/reset on a seeded fraction), ``revoke_tokens``;
 ``counts()``, ``counts(spreadsheet_id)``, ``requests()`` (a log with times and statuses),
-``stats.snapshot()``, ``reset_counts()``.
+``stats.snapshot()``, ``reset_counts()``; ``conformance`` (every successful answer checked
+against Google's discovery documents, see :mod:`fakegoogle.schema`; ``check_schema=False``
+turns it off).
 
 Not faked: formulas beyond plain arithmetic (others show ``#N/A`` unless seeded with a value);
 number-format patterns in FORMATTED_VALUE; Drive's quota (only Sheets is rate-limited);
@@ -67,6 +69,7 @@ from fakegoogle.model import (
     Spreadsheet,
     parse_time,
 )
+from fakegoogle.schema import Conformance
 from fakegoogle.server import GOOGLE_HOSTS, LoopbackAdapter, LoopbackServer, Reply
 
 DEFAULT_SERVICE_ACCOUNT = "ttcs-bot@ttcs-fake.iam.gserviceaccount.com"
@@ -117,7 +120,8 @@ class FakeGoogle:
     """
 
     def __init__(self, *, seed: int = 0, project_number: str = "123456789012",
-                 token_lifetime_s: float = auth.TOKEN_LIFETIME_S) -> None:
+                 token_lifetime_s: float = auth.TOKEN_LIFETIME_S,
+                 check_schema: bool = True) -> None:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.project_number = project_number
@@ -133,6 +137,9 @@ class FakeGoogle:
         self.latency = Latency()
         self._server: LoopbackServer | None = None
         self.internal_errors: list[str] = []  # tracebacks of bugs in the fake (answered 500)
+        # Every successful Sheets/Drive answer checked against Google's discovery documents;
+        # leaving the ``with`` block raises SchemaViolation if one did not conform.
+        self.conformance = Conformance() if check_schema else None
         # (file id, email, role) of every sharing Drive would have told the person about by
         # e-mail (permissions.create without sendNotificationEmail=false).
         self.notifications: list[tuple[str, str, str]] = []
@@ -154,8 +161,10 @@ class FakeGoogle:
     def __enter__(self) -> FakeGoogle:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self.stop()
+        if exc_type is None and self.conformance is not None and self.conformance.problems:
+            raise SchemaViolation(self.conformance.problems)
 
     @property
     def url(self) -> str:
@@ -637,6 +646,8 @@ class FakeGoogle:
             error = server_error(req.api or "sheets", 500)
             status, payload, headers = error.status, error.body, error.headers
         record.status = status
+        if status == 200 and req.api in ("sheets", "drive") and self.conformance is not None:
+            self.conformance.check(req.api, req.method, req.path, payload)
         if status == 204 or payload is None:
             return Reply(status, b"", headers)
         return Reply(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), headers)
@@ -682,6 +693,14 @@ class FakeGoogle:
             else:
                 status, payload = drive.handle(self, req, token.email)
         return status, payload, {}
+
+
+class SchemaViolation(AssertionError):
+    """The fake answered something Google's discovery documents do not allow."""
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "\n".join(problems[:20])
+        super().__init__(f"{len(problems)} answers unlike Google's schema:\n{shown}")
 
 
 def host_is(host: str, expected: str) -> bool:

@@ -209,6 +209,15 @@ def test_formatted_and_formula_render_options(fake, gc):
     assert cells[4]["effectiveValue"]["errorValue"]["type"] == "N_A"
 
 
+def test_formulas_with_spaces_are_numbers_as_in_google(fake, gc):
+    sid = fake.add_spreadsheet("Tính", {"Sheet1": []})
+    gc.open_by_key(sid).sheet1.update([["= 1 / 1024", "=  (1 + 2) * 4 ", "= 2 ^ 10", "= 1 /"]],
+                                      "A1", value_input_option="USER_ENTERED")
+    get = gc.http_client.values_get
+    assert get(sid, "Sheet1", {"valueRenderOption": "UNFORMATTED_VALUE"})["values"] == [
+        [0.0009765625, 12, 1024, "#ERROR!"]]
+
+
 def test_raw_formula_text_comes_back_as_text(fake, gc, sheet_id):
     worksheet = gc.open_by_key(sheet_id).worksheet("PL01")
     worksheet.update([["=IMPORTXML(\"http://x.vn\", \"//a\")", "+84 912", "-"]], "B5",
