@@ -138,3 +138,16 @@ def test_status_on_a_folder_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.output.strip() == (
         f"Lỗi: {tmp_path}: đây là một thư mục, không phải tệp cấu hình"
     )
+
+
+def test_a_form_is_read_again_only_when_its_file_changed(tmp_path: Path) -> None:
+    path = tmp_path / "form.yaml"
+    path.write_text(FORM, encoding="utf-8")
+    first = load_form(path)
+    assert load_form(str(path)) is first  # the nightly, publish and the CLI share one load
+    path.write_text(FORM.replace('yes_label: "Có"', 'yes_label: "Có ạ"', 1), encoding="utf-8")
+    assert load_form(path).yes_label == "Có ạ"
+    path.write_text(FORM.replace('yes_label: "Có"', 'yes_label: [', 1), encoding="utf-8")
+    assert "tệp YAML sai cú pháp" in _message(load_form, path)  # an error is never cached
+    path.unlink()
+    assert _message(load_form, path) == f"{path}: không tìm thấy tệp cấu hình"

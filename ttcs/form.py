@@ -219,6 +219,29 @@ class Form(Model):
         return self.tab(table.split(".", 1)[0])
 
 
+_LOADED: dict[Path, tuple[tuple[int, int, int], Form]] = {}
+_KEEP = 8  # forms kept loaded (a run uses one; the tests a few)
+
+
 def load_form(path: Path | str | None = None) -> Form:
-    """Load and check a form file; problems are one-line :class:`ttcs.errors.ConfigError`."""
-    return load_model(Form, Path(path) if path else DEFAULT_FORM)
+    """Load and check a form file; problems are one-line :class:`ttcs.errors.ConfigError`.
+
+    A file loaded before and unchanged since (same size, inode and modification time) is not
+    read again: the nightly, publish, the reminders and the CLI all ask for it (the form is
+    frozen, so sharing it is safe).
+    """
+    path = Path(path).resolve() if path else DEFAULT_FORM
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_model(Form, path)  # the loader says, in Vietnamese, what is wrong
+    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = _LOADED.get(path)
+    if known and known[0] == key:
+        return known[1]
+    form = load_model(Form, path)
+    _LOADED.pop(path, None)
+    if len(_LOADED) >= _KEEP:
+        del _LOADED[next(iter(_LOADED))]
+    _LOADED[path] = (key, form)
+    return form
