@@ -11,11 +11,11 @@ from ttcs.attention import attention_rows
 from ttcs.backends import Backend
 from ttcs.campaign import Campaign
 from ttcs.form import Form, load_form
+from ttcs.outputs_cache import write_summary_workbook
 from ttcs.run_result import RunResult
 from ttcs.store import Store
 from ttcs.summary import SummaryTab, summary_model
 from ttcs.summary_sheets import write_summary_sheet
-from ttcs.summary_xlsx import write_summary_xlsx
 
 SUMMARY_NAME = "tong-hop.xlsx"
 
@@ -39,7 +39,7 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
     out = campaign.output_dir
     status_path = status_doc.write(document, out / "status.json")
     tabs = summary_model(campaign, form, result)
-    summary_path = write_summary_xlsx(tabs, out / SUMMARY_NAME)
+    summary_path = write_summary_workbook(tabs, out / SUMMARY_NAME)  # time line alone if quiet
     return Published(result, document, attention_rows(result), status_path, summary_path, tabs)
 
 
