@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,29 @@ def test_quiet_rerun_stores_no_new_snapshot(replay) -> None:
     assert _by_code(replay["quiet"])[ON_TIME]["status"] == "submitted"
 
 
+def test_the_run_result_is_read_once_and_is_what_status_json_says(replay) -> None:
+    """Every output is made from one reading of the run: the run row and the unit rows are each
+    queried once, and status.json is exactly that result as JSON."""
+    from sqlalchemy import event
+
+    from ttcs import run_result, status_doc
+    from ttcs.campaign import load_campaign
+
+    campaign = load_campaign(replay["config"])
+    store = open_store(campaign.database)
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql))
+    result = run_result.load(store, campaign, replay["night3"]["run_id"], FORM)
+    def reads(table: str) -> int:
+        return sum(bool(re.search(rf"\bFROM {table}\b", sql)) for sql in statements)
+
+    assert (reads("runs"), reads("unit_runs"), reads("submissions")) == (1, 1, 1)
+    assert status_doc.document(result) == replay["night3"]
+    assert result.totals.reported == 4 and len(result.figures.reported) == 4
+    assert result.figures.expected == [u.code for u in result.units if u.status != "excluded"]
+
+
 def test_timeliness_at_several_times(replay) -> None:
     """`ttcs status --as-of` returns the run of that time, and it equals what was written."""
     config = str(replay["config"])
@@ -193,3 +217,4 @@ def test_cli_nightly_uses_the_configured_server(replay) -> None:
     assert "Đã nộp hợp lệ 4/77" in result.stdout
     status = run_ttcs("status", "--config", str(replay["config"]), "--json")
     assert json.loads(status.stdout)["as_of"] == "2025-10-03T22:00:00+07:00"
+
