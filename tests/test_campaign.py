@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import CONFIG, run_ttcs
+from tests.conftest import CONFIG, cli
 from ttcs.campaign import load_campaign
 from ttcs.classify import Standing, flags
 from ttcs.errors import ConfigError
@@ -218,7 +218,7 @@ def test_checks_after_the_model_name_key_and_file(tmp_path: Path, changes: dict,
 
 def test_status_with_a_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     path, line = _edit(tmp_path, "      mode: shared_drive ", "      mode: drive ")
-    result = run_ttcs("status", "--config", str(path))
+    result = cli("status", "--config", str(path))
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr

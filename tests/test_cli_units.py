@@ -1,14 +1,14 @@
-"""`ttcs units` through the real console script."""
+"""`ttcs units` in process, and once through the real console script (one line, exit 2)."""
 
 from __future__ import annotations
 
 import json
 
-from tests.conftest import run_ttcs
+from tests.conftest import cli, run_ttcs
 
 
 def test_quang_tri_json() -> None:
-    result = run_ttcs("units", "--province", "44", "--json")
+    result = cli("units", "--province", "44", "--json")
     assert result.returncode == 0, result.stderr
     units = json.loads(result.stdout)
     assert len(units) == 78
@@ -34,7 +34,7 @@ def test_quang_tri_json() -> None:
 
 
 def test_ha_noi_by_name_gives_126() -> None:
-    result = run_ttcs("units", "--province", "Hà Nội", "--json")
+    result = cli("units", "--province", "Hà Nội", "--json")
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == 126
 
@@ -51,13 +51,13 @@ def test_unknown_province_one_line_exit_2() -> None:
 def test_malformed_campaign_one_line_exit_2(tmp_path) -> None:
     bad = tmp_path / "campaign.yaml"
     bad.write_text("title: x\nprovince: 44\n", encoding="utf-8")
-    result = run_ttcs("units", "--config", str(bad))
+    result = cli("units", "--config", str(bad))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert str(bad) in result.stderr and "thiếu khóa bắt buộc" in result.stderr
 
 
 def test_table_defaults_to_the_campaign_province() -> None:
-    result = run_ttcs("units")
+    result = cli("units")
     assert result.returncode == 0, result.stderr
     assert "Quảng Trị (44): 78 đơn vị, 265 đơn vị cũ" in result.stdout

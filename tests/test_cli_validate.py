@@ -1,4 +1,4 @@
-"""`ttcs validate` through the real console script: exit codes, table and JSON output."""
+"""`ttcs validate` in process (typer's runner): exit codes, table and JSON output."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_ttcs
+from tests.conftest import cli
 from tests.workbooks import DONG_THUAN, QUANG_PHU, Book, training, web
 from ttcs.xlsx import UnreadableWorkbook, read_xlsx
 
@@ -21,8 +21,8 @@ def _json(stdout: str) -> dict:
 
 def test_blank_template_exits_1_not_started(tmp_path: Path) -> None:
     path = tmp_path / "blank.xlsx"
-    assert run_ttcs("template", "--unit", DONG_THUAN, "--out", str(path)).returncode == 0
-    result = run_ttcs("validate", str(path), "--json")
+    assert cli("template", "--unit", DONG_THUAN, "--out", str(path)).returncode == 0
+    result = cli("validate", str(path), "--json")
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
     document = _json(result.stdout)
@@ -39,7 +39,7 @@ def test_blank_template_exits_1_not_started(tmp_path: Path) -> None:
 
 def test_filled_workbook_exits_0_submitted(form, tmp_path: Path) -> None:
     path = Book(form, DONG_THUAN, tmp_path / "filled.xlsx").save()
-    result = run_ttcs("validate", str(path), "--json")
+    result = cli("validate", str(path), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert _json(result.stdout) == {"unit": DONG_THUAN, "status": "submitted", "issues": []}
 
@@ -47,7 +47,7 @@ def test_filled_workbook_exits_0_submitted(form, tmp_path: Path) -> None:
 def test_warnings_only_exit_0(form, tmp_path: Path) -> None:
     book = Book(form, DONG_THUAN, tmp_path / "warn.xlsx")
     book.set(training("training_sessions"), 12).set(training("training_participants"), 5)
-    result = run_ttcs("validate", str(book.save()), "--json")
+    result = cli("validate", str(book.save()), "--json")
     assert result.returncode == 0
     document = _json(result.stdout)
     assert document["status"] == "submitted"
@@ -59,11 +59,11 @@ def test_errors_exit_1_needs_fix(form, tmp_path: Path) -> None:
     book = Book(form, DONG_THUAN, tmp_path / "bad.xlsx")
     book.set(web(QUANG_PHU, "before", "boards"), "nhiều")
     path = book.save()
-    table = run_ttcs("validate", str(path))
+    table = cli("validate", str(path))
     assert table.returncode == 1
     assert "Phường Đồng Thuận (18859): cần sửa — 1 lỗi, 0 cảnh báo" in table.stdout
     assert "F6" in table.stdout and "PL02" in table.stdout
-    result = run_ttcs("validate", str(path), "--json")
+    result = cli("validate", str(path), "--json")
     assert result.returncode == 1
     assert _json(result.stdout) == {"unit": DONG_THUAN, "status": "needs_fix", "issues": [{
         "unit": DONG_THUAN, "sheet": "PL02", "cell": "F6", "field": "boards",
@@ -77,14 +77,14 @@ def test_unit_from_the_option_when_the_code_cell_is_empty(form, tmp_path: Path) 
     book = Book(form, DONG_THUAN, tmp_path / "nocode.xlsx")
     for sheet in book.book.worksheets:
         sheet["B2"] = None
-    given = run_ttcs("validate", str(book.save()), "--unit", DONG_THUAN, "--json")
+    given = cli("validate", str(book.save()), "--unit", DONG_THUAN, "--json")
     assert given.returncode == 0
     assert _json(given.stdout) == {"unit": DONG_THUAN, "status": "submitted", "issues": []}
 
 
 def test_mismatching_unit_option(form, tmp_path: Path) -> None:
     path = Book(form, DONG_THUAN, tmp_path / "f.xlsx").save()
-    result = run_ttcs("validate", str(path), "--unit", "19742", "--json")
+    result = cli("validate", str(path), "--unit", "19742", "--json")
     assert result.returncode == 1
     document = _json(result.stdout)
     assert document["unit"] == "19742"
@@ -113,13 +113,13 @@ def _ole(path: Path, form) -> str:
 def test_unreadable_file_exits_2(form, tmp_path: Path, make) -> None:
     path = tmp_path / "bao-cao.xlsx"
     reason = make(path, form)
-    result = run_ttcs("validate", str(path))
+    result = cli("validate", str(path))
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
     assert reason in result.stderr
-    as_json = run_ttcs("validate", str(path), "--json")
+    as_json = cli("validate", str(path), "--json")
     assert as_json.returncode == 2
     document = _json(as_json.stdout)
     assert list(document) == ["unit", "status", "error"]

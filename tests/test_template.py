@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tests.conftest import run_ttcs
+from tests.conftest import cli
 from tests.workbooks import TEXTS, Book
 from ttcs import registry
 from ttcs.layout import workbook_layout
@@ -172,7 +172,7 @@ def test_answers_written_as_typed(form, tmp_path: Path) -> None:
 
 def test_cli_template(tmp_path: Path) -> None:
     out = tmp_path / "nested" / "dong-thuan.xlsx"
-    result = run_ttcs("template", "--province", "44", "--unit", "18859", "--out", str(out))
+    result = cli("template", "--province", "44", "--unit", "18859", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "Phường Đồng Thuận (18859)" in result.stdout
     book = openpyxl.load_workbook(out)
@@ -181,7 +181,7 @@ def test_cli_template(tmp_path: Path) -> None:
 
 
 def test_cli_template_unknown_unit(tmp_path: Path) -> None:
-    result = run_ttcs("template", "--unit", "99999", "--out", str(tmp_path / "x.xlsx"))
+    result = cli("template", "--unit", "99999", "--out", str(tmp_path / "x.xlsx"))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "99999" in result.stderr
