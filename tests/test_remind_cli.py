@@ -1,4 +1,4 @@
-"""`ttcs remind` as a user runs it, the remind deployment, and the stage arithmetic."""
+"""`ttcs remind` as a user runs it (in process), the remind deployment, the stage arithmetic."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ import csv
 import datetime as dt
 import importlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ import yaml
 from prefect import Flow
 from sqlalchemy import func, select
 
-from tests.conftest import ROOT, run_ttcs
+from tests.conftest import ROOT, cli
 from tests.smtp_sinks import free_port
 from tests.test_remind import (
     BLANK,
@@ -68,11 +65,11 @@ def _counts(config: Path) -> tuple[int, int]:
 
 def test_dry_run_lists_exactly_the_units_neither_submitted_nor_excluded(collected) -> None:
     before = _counts(collected)
-    status = run_ttcs("status", "--config", str(collected), "--as-of", NOW, "--json")
+    status = cli("status", "--config", str(collected), "--as-of", NOW, "--json")
     assert status.returncode == 0, status.stderr
     owing = {u["code"] for u in json.loads(status.stdout)["units"]
              if u["status"] not in ("submitted", "excluded")}
-    dry = run_ttcs("remind", "--config", str(collected), "--now", NOW, "--dry-run", "--json")
+    dry = cli("remind", "--config", str(collected), "--now", NOW, "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
     listed = json.loads(dry.stdout)  # stdout holds only the JSON
     assert {r["unit"] for r in listed} == owing
@@ -87,7 +84,7 @@ def test_dry_run_lists_exactly_the_units_neither_submitted_nor_excluded(collecte
 
 
 def test_dry_run_ignores_the_window_and_prints_the_texts(collected) -> None:
-    evening = run_ttcs("remind", "--config", str(collected), "--now",
+    evening = cli("remind", "--config", str(collected), "--now",
                        "2025-09-27T22:00:00+07:00", "--dry-run")
     assert evening.returncode == 0, evening.stderr
     assert "76 tin sẽ gửi" in evening.stdout
@@ -97,20 +94,15 @@ def test_dry_run_ignores_the_window_and_prints_the_texts(collected) -> None:
 
 def test_dry_run_before_any_collection_is_one_line(tmp_path) -> None:
     config = write_campaign(tmp_path, free_port())
-    result = run_ttcs("remind", "--config", str(config), "--now", NOW, "--dry-run")
+    result = cli("remind", "--config", str(config), "--now", NOW, "--dry-run")
     assert result.returncode == 2
     assert "nightly" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "state.db").exists()
 
 
 def test_real_run_outside_the_window_exits_0_and_sends_nothing(collected) -> None:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("ttcs")), "remind", "--config", str(collected),
-         "--now", "2025-09-27T21:00:00+07:00", "--json"],
-        capture_output=True, text=True, env=env, timeout=300)
+    result = cli("remind", "--config", str(collected), "--now", "2025-09-27T21:00:00+07:00",
+                 "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
     assert _counts(collected)[0] == 0
