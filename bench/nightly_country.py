@@ -73,9 +73,12 @@ def direct(config: Path) -> None:
 
 
 def reset_state(configs: list[Path]) -> None:
+    """Back to before the first night: no database, no outputs (a summary workbook left from
+    the Prefect nights would spare the direct first night its writing)."""
     for config in configs:
         for name in ("state.db", "state.db-wal", "state.db-shm"):
             (config.parent / name).unlink(missing_ok=True)
+        shutil.rmtree(config.parent / "out", ignore_errors=True)
 
 
 def timed(label: str, configs: list[Path], run) -> dict:
@@ -116,7 +119,20 @@ def main() -> None:
         row["flow_runs"] = len(configs)
         print(f"{row['scenario']:<22} {units:>5} units {row['wall_s']:>7} s "
               f"peak {row['peak_rss_mb']} MB")
-    (ROOT / "bench-nightly.json").write_text(json.dumps(results, indent=2) + "\n")
+    ratios = ratios_of({row["scenario"]: row["wall_s"] for row in results})
+    for name, value in ratios.items():
+        print(f"{name:<36} {value:.2f}")
+    (ROOT / "bench-nightly.json").write_text(
+        json.dumps({"runs": results, "ratios": ratios}, indent=2) + "\n")
+
+
+def ratios_of(wall: dict[str, float]) -> dict[str, float]:
+    """The goals of issue 15: quiet ≤ 0.10 × first night; Prefect ≤ 1.25 × direct."""
+    return {
+        "prefect quiet / first night": wall["prefect-quiet-night"] / wall["prefect-first-night"],
+        "direct quiet / first night": wall["direct-quiet-night"] / wall["direct-first-night"],
+        "first night prefect / direct": wall["prefect-first-night"] / wall["direct-first-night"],
+    }
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from tasks.nightly import (
     fetch_all,
@@ -25,9 +26,11 @@ def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[s
     with campaign_lock(config, "nightly"):
         run = start_run(config, now or dt.datetime.now(dt.UTC))
         to_read, unchanged = list_sources(run)
-        fetched = fetch_all(run, to_read)
+        fetched = fetch_all(run, to_read) if to_read else []  # a quiet night: no progress bar
         located, notes = locate(run.expected, unchanged + fetched,
                                 run.backend.describe_missing())
-        rows = judge_and_classify(run, located)
-        written = write_feedback(run, located, rows)
+        # quote(): the per-unit records go to the tasks as they are; Prefect would otherwise
+        # walk all of them, twice per call, looking for futures (most of a night's overhead).
+        rows = judge_and_classify(run, quote(located))
+        written = write_feedback(run, quote(located), quote(rows))
         return publish(run, notes + written.notes())
