@@ -1,4 +1,5 @@
-"""`ttcs demo` end to end (a small province, against the session's Prefect server)."""
+"""`ttcs demo` end to end, in process (a small province, against the session's Prefect
+server)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,12 @@ import datetime as dt
 import email
 import email.policy
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import openpyxl
 
-from tests.conftest import run_ttcs
+from tests.conftest import cli
 from ttcs import registry
 from ttcs.campaign import load_campaign
 from ttcs.classify import FLAGS, STATUSES
@@ -23,15 +21,8 @@ from ttcs.store import open_store
 
 
 def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> None:
-    from prefect.settings import PREFECT_API_URL
-
     folder = tmp_path / "demo"
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("ttcs")), "demo", "--dir", str(folder),
-         "--province", "Lai Châu", "--json"],
-        capture_output=True, text=True, timeout=900,
-        env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()},
-    )
+    result = cli("demo", "--dir", str(folder), "--province", "Lai Châu", "--json")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     document = json.loads(result.stdout)
@@ -45,7 +36,7 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     summary = openpyxl.load_workbook(folder / "out" / "tong-hop.xlsx", read_only=True)
     assert summary.sheetnames == ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03",
                                   "Tình trạng", "Lỗi", "Đánh giá"]
-    status = run_ttcs("status", "--config", str(folder / "campaign.yaml"), "--json")
+    status = cli("status", "--config", str(folder / "campaign.yaml"), "--json")
     assert json.loads(status.stdout) == document
     contacts = (folder / "contacts.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(contacts) == 1 + len(document["units"])
@@ -91,10 +82,10 @@ def check_mail(folder: Path) -> None:
 def check_reminders_after(folder: Path) -> None:
     """`ttcs remind --dry-run` on the demo agrees with what the demo sent, and stops at the end."""
     config = str(folder / "campaign.yaml")
-    same_morning = run_ttcs("remind", "--config", config, "--dry-run", "--json", "--now",
+    same_morning = cli("remind", "--config", config, "--dry-run", "--json", "--now",
                             "2025-09-29T08:00:00+07:00")
     assert same_morning.returncode == 0 and json.loads(same_morning.stdout) == []
-    ended = run_ttcs("remind", "--config", config, "--dry-run", "--now",
+    ended = cli("remind", "--config", config, "--dry-run", "--now",
                      "2026-12-01T08:00:00+07:00")
     assert ended.returncode == 0
     assert ended.stdout.startswith("Chiến dịch đã kết thúc") and ended.stdout.count("\n") == 1
