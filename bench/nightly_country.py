@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import resource
 import shutil
@@ -34,6 +35,9 @@ from ttcs.template import render_workbook
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}
 NOW = dt.datetime(2025, 9, 29, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+# Saved by the communes before the night that reads them: a file dated after NOW (today, when
+# generated) would add a note to the first night only, and a second night would not be quiet.
+SAVED = NOW - dt.timedelta(days=1)
 
 
 def generate(base: Path, provinces: list[registry.ProvinceInfo]) -> list[Path]:
@@ -44,7 +48,9 @@ def generate(base: Path, provinces: list[registry.ProvinceInfo]) -> list[Path]:
         folder = base / province.code
         for i, unit in enumerate(registry.units(province.code)):
             answers = valid_answers(form, unit, rng) if i % 3 else None
-            render_workbook(form, unit, TEXTS, folder / "communes" / f"{unit.code}.xlsx", answers)
+            path = render_workbook(form, unit, TEXTS, folder / "communes" / f"{unit.code}.xlsx",
+                                   answers)
+            os.utime(path, (SAVED.timestamp(), SAVED.timestamp()))
         config = folder / "campaign.yaml"
         config.write_text(yaml.safe_dump({
             "title": "Benchmark", "province": province.code, "data_as_of": "2025-09-30",
