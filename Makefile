@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/ttcs demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=10  # prints the slowest 10: keep the suite fast
 
 # Benchmarks print figures; they are not part of `make test`.
 bench: $(STAMP)
