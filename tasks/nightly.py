@@ -7,7 +7,6 @@ never one task per unit per step.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,9 @@ from ttcs.backends import Backend, Source
 from ttcs.backends.select import backend_for
 from ttcs.campaign import Campaign, load_campaign
 from ttcs.collect import Fetched, Located
-from ttcs.errors import ConfigError, RunFailed, UserError
+from ttcs.errors import RunFailed, UserError
 from ttcs.form import Form, load_form
-from ttcs.google.keys import service_account_credentials
+from ttcs.secret_key import service_account_from_secret
 from ttcs.store import Store, UnitRun, open_store
 
 BATCH = 200
@@ -49,23 +48,9 @@ class Run:
                 if u.code not in excluded]
 
 
-def service_account_from_secret(campaign: Campaign) -> dict | None:
-    """The service-account key from a Prefect Secret block (stored as a JSON string, which the
-    API masks; a dict would be returned unmasked), when the campaign names one; checked like a
-    key file."""
-    settings = campaign.backend.gsheets
-    if campaign.backend.kind != "gsheets" or not settings or not settings.credentials_secret_block:
-        return None
-    name = settings.credentials_secret_block
-    try:
-        value = Secret.load(name).get()
-        # Secret.get() hands back a JSON string already parsed.
-        info = value if isinstance(value, dict) else json.loads(value)
-    except ValueError as exc:  # no such block, or a value that is not JSON
-        raise ConfigError(f"{campaign.source}: không dùng được khối Secret '{name}' "
-                          f"(backend.gsheets.credentials_secret_block): {exc}") from None
-    service_account_credentials(info, f"khối Secret '{name}'")
-    return info
+def read_secret(name: str) -> object:
+    """A Prefect Secret block's value, for :func:`ttcs.secret_key.service_account_from_secret`."""
+    return Secret.load(name).get()
 
 
 def retry_unless_final(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -80,7 +65,7 @@ def retry_unless_final(task: Task[..., Any], task_run: TaskRun, state: State[Any
 def start_run(config: str | None, now: dt.datetime) -> Run:
     campaign = load_campaign(Path(config) if config else None)
     store = open_store(campaign.database)
-    backend = backend_for(campaign, store, service_account_from_secret(campaign))
+    backend = backend_for(campaign, store, service_account_from_secret(campaign, read_secret))
     run_id = store.start_run(now, campaign.province_code, backend.name)
     return Run(campaign, load_form(campaign.form), store, backend, run_id, now)
 

@@ -12,10 +12,11 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.nightly import retry_unless_final, service_account_from_secret
+from tasks.nightly import read_secret, retry_unless_final
 from ttcs import provision
 from ttcs.backends.select import mount_for, service_account_from_file
 from ttcs.campaign import load_campaign
+from ttcs.secret_key import service_account_from_secret
 
 BATCH = 200
 
@@ -25,7 +26,8 @@ def prepare(config: str | None) -> provision.Setup:
     campaign = load_campaign(Path(config) if config else None)
     if campaign.backend.kind != "gsheets":
         return provision.prepare(campaign, {})  # one-line error: gsheets only
-    key = service_account_from_secret(campaign) or service_account_from_file(campaign)
+    key = (service_account_from_secret(campaign, read_secret)
+           or service_account_from_file(campaign))
     user = None
     assert campaign.backend.gsheets is not None
     settings = campaign.backend.gsheets.provision

@@ -19,7 +19,7 @@ def publish(run: Run, notes: list[str]) -> dict[str, Any]:
     """The run's outputs; returns status.json's document (the flow's result crosses Prefect)."""
     run.store.finish_run(run.run_id, notes)
     published = publish_outputs(run.store, run.campaign, run.run_id, run.form)
-    publish_summary_sheet(run.backend, run.campaign, published.tabs)
+    publish_summary_sheet(run.backend, published.tabs)
     create_markdown_artifact(summary_markdown(published.result, published.attention),
                              key="nightly-summary", description="Tóm tắt tình hình báo cáo")
     create_table_artifact(

@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 
 from fakegoogle import FakeGoogle
 from tests.gsheets_setup import TZ, _campaign, google_settings
-from ttcs.backends.gsheets import network_reason
 from ttcs.cli.app import app
 from ttcs.cli.common import RunFailed, flow_result
 from ttcs.cli.prefect_server import free_port
 from ttcs.errors import UserError
+from ttcs.google.transport import network_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCE = "12"

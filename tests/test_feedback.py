@@ -15,7 +15,9 @@ from fakegoogle import DEFAULT_SERVICE_ACCOUNT, FakeGoogle, Formula
 from tests.gsheets_setup import TZ, commune_reads, feedback_requests, seed_province
 from ttcs.backends.select import backend_for
 from ttcs.campaign import load_campaign
-from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB, Writer, targets
+from ttcs.feedback import Writer, targets
+from ttcs.google.urls import FEEDBACK_SHEET_ID
+from ttcs.labels import FEEDBACK_TAB
 from ttcs.store import open_store
 
 PROVINCE = "12"  # Lai Châu: 38 units

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ttcs.labels import FLAG_VI, STATUS_VI, flags_vi
 from ttcs.run_result import RunResult
 
-__all__ = ["FLAG_VI", "STATUS_VI", "attention_rows", "summary_markdown"]  # labels: for old callers
 NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit", "conflict"}
 
 

@@ -32,24 +32,19 @@ from typing import Any
 from gspread.exceptions import APIError
 
 from ttcs import registry
-from ttcs.attention import FLAG_VI, STATUS_VI
 from ttcs.backends import SheetAccess
 from ttcs.backends.gsheets import grid_to_raw
 from ttcs.campaign import Campaign
 from ttcs.collect import Located
 from ttcs.google.api import tab_ids
-from ttcs.google.urls import CELL_URL, SHEET_URL, TAB_URL
+from ttcs.google.urls import CELL_URL, FEEDBACK_SHEET_ID, SHEET_URL, TAB_URL
 from ttcs.issues import Issue
+from ttcs.labels import FEEDBACK_TAB, flags_vi, kind_rank, kind_vi, status_vi
 from ttcs.pacing import Retryable
 from ttcs.store import SourceState, Store, UnitRun, content_hash
 
-FEEDBACK_TAB = "Kết quả kiểm tra"
-FEEDBACK_SHEET_ID = 901_117_001  # our tab's sheetId (chosen, so reads can leave it out by id)
 RESPONSE_FIELDS = ("updatedSpreadsheet(sheets(properties(sheetId,title),data(rowData(values("
                    "effectiveValue,userEnteredValue)))))")
-KIND_VI = {"contradiction": "Mâu thuẫn", "invalid": "Sai giá trị", "missing": "Thiếu",
-           "warning": "Cảnh báo"}
-_KIND_ORDER = {"contradiction": 0, "invalid": 1, "missing": 2, "warning": 3}
 HEADER = ["STT", "Trang", "Ô", "Loại", "Nội dung", "Mở ô"]
 WIDTHS = [45, 110, 60, 100, 520, 420]
 FIRST_ISSUE_ROW = 9  # 1-based row of the first issue
@@ -101,7 +96,7 @@ def targets(store: Store, rows: Sequence[UnitRun], located: Mapping[str, Located
     for row in judged:
         locator, digest = snapshots[located[row.unit].snapshot_id]  # type: ignore[index]
         found = sorted(issues[row.verdict_id],  # type: ignore[index]
-                       key=lambda i: _KIND_ORDER.get(i.kind, 9))
+                       key=lambda i: kind_rank(i.kind))
         out.append(Target(row.unit, names.get(row.unit, row.unit), locator, digest, row.status,
                           tuple(row.flags), tuple(found)))
     return out
@@ -124,9 +119,9 @@ def cell_link(spreadsheet: str, tabs: Mapping[str, int], issue: Issue) -> str:
 
 def body_rows(target: Target, tabs: Mapping[str, int], campaign: Campaign) -> list[list[Any]]:
     """Everything the tab says but the time of the check (what the digest covers)."""
-    status = STATUS_VI.get(target.status, target.status)
+    status = status_vi(target.status)
     if target.flags:
-        status += " — " + ", ".join(FLAG_VI.get(f, f) for f in target.flags)
+        status += " — " + flags_vi(target.flags)
     warnings = len(target.issues) - target.errors
     rows: list[list[Any]] = [
         ["Đơn vị", f"{target.name} (mã {target.unit})"],
@@ -137,7 +132,7 @@ def body_rows(target: Target, tabs: Mapping[str, int], campaign: Campaign) -> li
         HEADER,
     ]
     for number, issue in enumerate(target.issues, start=1):
-        rows.append([number, issue.sheet or "", issue.cell or "", KIND_VI.get(issue.kind, ""),
+        rows.append([number, issue.sheet or "", issue.cell or "", kind_vi(issue.kind),
                      issue.message, cell_link(target.locator, tabs, issue)])
     if not target.issues:
         rows.append(["", "", "", "", "Không phát hiện lỗi nào.", ""])

@@ -21,15 +21,21 @@ import ast
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ttcs.expr import compile_expr, evaluate, names
 from ttcs.form import Form, FormField, Kind, Rule
 from ttcs.issues import column_letter
 from ttcs.rules import condition_text
 
-if TYPE_CHECKING:
-    from ttcs.layout import TabLayout
+
+class TabLayout(Protocol):
+    """What the checks read of a laid-out tab (:class:`ttcs.layout.TabLayout`, which uses this
+    module: a protocol keeps the import one-way)."""
+
+    name: str
+    cells: Any  # cells with row, col, ref and role
+    tables: Mapping[str, TableArea]
 
 # Fill colours (RGB hex) by severity: what the guide tab explains to the commune.
 COLOURS = {"missing": "FFF2CC", "error": "FFC7CE", "warning": "FCD5B4"}

@@ -33,11 +33,11 @@ from ttcs.backends.gsheets import GRID_FIELDS, grid_to_raw
 from ttcs.campaign import Campaign
 from ttcs.contacts import Contacts, read_contacts, record_spreadsheets, sheet_url
 from ttcs.errors import ConfigError, UserError
-from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
 from ttcs.form import Form, load_form
 from ttcs.google.api import PERMISSION_FIELDS, Api
 from ttcs.google.transport import client_for, connect, error_reason
-from ttcs.google.urls import FOLDER_MIME, SHEET_MIME
+from ttcs.google.urls import FEEDBACK_SHEET_ID, FOLDER_MIME, SHEET_MIME
+from ttcs.labels import FEEDBACK_TAB
 from ttcs.layout import workbook_layout
 from ttcs.pacing import Retryable
 from ttcs.parse import find_unit_code, parse_workbook

@@ -43,7 +43,7 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
     return Published(result, document, attention_rows(result), status_path, summary_path, tabs)
 
 
-def publish_summary_sheet(backend: Backend, campaign: Campaign, tabs: list[SummaryTab]) -> bool:
+def publish_summary_sheet(backend: Backend, tabs: list[SummaryTab]) -> bool:
     """Write the summary spreadsheet when the campaign has one on Google; False otherwise."""
     sheet = backend.summary_writer()
     if sheet is None:

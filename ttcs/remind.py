@@ -24,8 +24,8 @@ from ttcs import registry
 from ttcs.campaign import Campaign
 from ttcs.contacts import Contact, Contacts, read_contacts
 from ttcs.errors import UserError
-from ttcs.feedback import FEEDBACK_SHEET_ID, TAB_URL
 from ttcs.form import load_form
+from ttcs.google.urls import FEEDBACK_SHEET_ID, SHEET_URL, TAB_URL
 from ttcs.issues import Issue
 from ttcs.labels import FEEDBACK_TAB, status_vi
 from ttcs.messages import ATTACHMENT, Messages, load
@@ -42,7 +42,6 @@ from ttcs.reminder_log import (
 from ttcs.store import Store, UnitRun
 
 NOT_REMINDED = ("submitted", "excluded")
-SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
 DAYS_AFTER_LAST_STAGE = 7  # the default end of a campaign
 _A1 = re.compile(r"([A-Z]+)(\d+)")
 # An absolute path (POSIX or Windows); only its last part may reach a commune.

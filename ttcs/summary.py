@@ -138,6 +138,7 @@ STATUS_FILLS: dict[str, str] = {
 }
 NOT_APPLICABLE_FILL = "F2F2F2"  # a field that does not apply to the row's period
 NO_ANSWER = "(Chưa có đơn vị nào trả lời)"
+AS_OF_PREFIX = "Tình hình lúc"  # when the run looked: all a quiet night changes
 _OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([^)]+)\)\s*$")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
           "X": 10}
@@ -682,7 +683,7 @@ def summary_model(campaign: Campaign, form: Form, result: RunResult) -> list[Sum
     """Every tab of the province summary, ready for any renderer."""
     province = result.province.name
     tz = campaign.tz
-    status_line = (f"Tình hình lúc: {vi_datetime(result.as_of.astimezone(tz))} "
+    status_line = (f"{AS_OF_PREFIX}: {vi_datetime(result.as_of.astimezone(tz))} "
                    f"(hạn nộp: {vi_datetime(campaign.deadline.astimezone(tz))})")
     ctx = _Context(
         campaign=campaign, form=form, result=result,

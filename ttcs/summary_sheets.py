@@ -26,10 +26,10 @@ from ttcs.errors import UserError
 from ttcs.google.api import Api
 from ttcs.sheets_geometry import merge_requests, width_requests
 from ttcs.store import content_hash
-from ttcs.summary import SummaryCell, SummaryTab
+from ttcs.summary import AS_OF_PREFIX, SummaryCell, SummaryTab
 
 NEW_PREFIX = "~mới "
-AS_OF_PREFIX = "Tình hình lúc"  # the line saying when the run looked (summary.summary_model)
+
 EPOCH = dt.datetime(1899, 12, 30)
 
 

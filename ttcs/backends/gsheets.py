@@ -18,13 +18,12 @@ from gspread.exceptions import APIError
 
 from ttcs.backends import FetchError, Raw, SheetAccess, Source, SummarySheet
 from ttcs.google.api import Api, tab_ids
-from ttcs.google.transport import network_reason
 from ttcs.google.urls import SHEET_MIME
 from ttcs.pacing import Retryable
 from ttcs.store import Store
 from ttcs.values import untagged
 
-__all__ = ["GsheetsBackend", "cell_value", "grid_to_raw", "network_reason"]  # network_reason: tests
+__all__ = ["GsheetsBackend", "cell_value", "grid_to_raw"]
 
 # Every tab's id and title and every cell's value (and the formula behind it), nothing else.
 GRID_FIELDS = ("sheets(properties(sheetId,title,index),data(rowData(values("

@@ -68,7 +68,8 @@ def backend_for(campaign: Campaign, store: Store,
     if campaign.backend.kind == "local" and campaign.backend.local:
         return LocalBackend(campaign.backend.local.folder, campaign.read_limits)
     from ttcs.backends.gsheets import GsheetsBackend
-    from ttcs.feedback import FEEDBACK_SHEET_ID, FEEDBACK_TAB
+    from ttcs.google.urls import FEEDBACK_SHEET_ID
+    from ttcs.labels import FEEDBACK_TAB
 
     settings = campaign.backend.gsheets
     assert settings is not None

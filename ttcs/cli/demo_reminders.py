@@ -57,8 +57,8 @@ def demo_mail(prepared: Demo) -> Iterator[Mornings]:
 def show_reminders(mornings: Mornings) -> None:
     """A row per morning: the stage, the messages sent by the status of their units, the units
     whose coordinators were in copy, the digest; then one message in full."""
-    from ttcs.attention import STATUS_VI
     from ttcs.campaign import load_campaign
+    from ttcs.labels import STATUS_VI
     from ttcs.store import open_store
 
     campaign = load_campaign(mornings.prepared.campaign_path)

@@ -10,10 +10,10 @@ from rich.progress import track
 from rich.table import Table
 
 from ttcs import registry
-from ttcs.attention import STATUS_VI
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError, os_reason
+from ttcs.labels import STATUS_VI
 from ttcs.text import key
 
 if TYPE_CHECKING:

@@ -17,6 +17,9 @@ FOLDER_MIME = "application/vnd.google-apps.folder"
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{id}/edit"
 TAB_URL = SHEET_URL + "#gid={gid}"
 CELL_URL = TAB_URL + "&range={cell}"
+# The sheetId of our "Kết quả kiểm tra" tab in each commune spreadsheet (chosen, so reads can
+# leave it out by id even when a commune renames it).
+FEEDBACK_SHEET_ID = 901_117_001
 
 
 def spreadsheet(spreadsheet_id: str, action: str = "") -> str:
