@@ -282,7 +282,9 @@ def _server_env(home: Path) -> dict[str, str]:
     recorder = "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_"
     env.setdefault(recorder + "READ_BATCH_SIZE", "200")
     env.setdefault(recorder + "BATCH_SIZE", "100")
-    env.setdefault(recorder + "FLUSH_INTERVAL", "0.5")
+    # Whole seconds: Prefect reads it with int(), so "0.5" became 0, a loop that never sleeps
+    # and kept a core busy while the server was idle.
+    env.setdefault(recorder + "FLUSH_INTERVAL", "1")
     env.update(
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
