@@ -22,15 +22,16 @@ from pathlib import Path
 
 import yaml
 
-from ttcs import collect, registry
-from ttcs.assess import classify_run, judge
 from ttcs.backends.local import LocalBackend
-from ttcs.campaign import load_campaign
-from ttcs.form import load_form
-from ttcs.publish import publish_outputs
-from ttcs.sample import valid_answers
-from ttcs.store import open_store
-from ttcs.template import render_workbook
+from ttcs.campaign import registry
+from ttcs.campaign.settings import load_campaign
+from ttcs.outputs.publish import publish_outputs
+from ttcs.run import collect
+from ttcs.run.assess import classify_run, judge
+from ttcs.state.store import open_store
+from ttcs.workbook.form import load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}

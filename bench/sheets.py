@@ -26,12 +26,12 @@ from pathlib import Path
 import yaml
 
 from fakegoogle import FakeGoogle, Record
-from ttcs import registry
-from ttcs.form import load_form
+from ttcs.campaign import registry
+from ttcs.google.pacing import RetryPolicy
 from ttcs.google.transport import Pacing, connect
-from ttcs.layout import workbook_layout, workbook_values
-from ttcs.pacing import RetryPolicy
-from ttcs.sample import valid_answers
+from ttcs.workbook.form import load_form
+from ttcs.workbook.layout import workbook_layout, workbook_values
+from ttcs.workbook.sample import valid_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench-data" / "google"

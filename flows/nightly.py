@@ -17,8 +17,8 @@ from tasks.nightly import (
     write_feedback,
 )
 from tasks.publish import publish
-from ttcs.collect import locate
-from ttcs.run_lock import campaign_lock
+from ttcs.run.collect import locate
+from ttcs.run.run_lock import campaign_lock
 
 
 @flow(name="nightly", description="Thu thập, kiểm tra và phân loại báo cáo của các đơn vị.")

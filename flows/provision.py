@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.provision import BATCH, apply_batch, plan, prepare
-from ttcs.provision import Outcome, summarize, summary_markdown
+from ttcs.backends.provision import Outcome, summarize, summary_markdown
 
 
 @flow(name="provision", description="Tạo (hoặc nhận) bảng tính Google cho từng đơn vị, đúng "

@@ -11,7 +11,7 @@ from prefect import flow
 
 from flows.nightly import nightly
 from tasks.remind import load_settings, plan_reminders, send_digest, send_reminders
-from ttcs.run_lock import campaign_lock
+from ttcs.run.run_lock import campaign_lock
 
 
 @flow(name="remind", description="Nhắc các đơn vị chưa nộp báo cáo theo từng mốc và gửi bản "

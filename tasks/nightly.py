@@ -18,16 +18,18 @@ from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
-from ttcs import collect, feedback, progress, registry
-from ttcs.assess import classify_run, judge
 from ttcs.backends import Backend, Source
 from ttcs.backends.select import backend_for
-from ttcs.campaign import Campaign, load_campaign
-from ttcs.collect import Fetched, Located
+from ttcs.campaign import registry
+from ttcs.campaign.settings import Campaign, load_campaign
 from ttcs.errors import RunFailed, UserError
-from ttcs.form import Form, load_form
-from ttcs.secret_key import service_account_from_secret
-from ttcs.store import Store, UnitRun, open_store
+from ttcs.google.secret_key import service_account_from_secret
+from ttcs.outputs import feedback
+from ttcs.run import collect, progress
+from ttcs.run.assess import classify_run, judge
+from ttcs.run.collect import Fetched, Located
+from ttcs.state.store import Store, UnitRun, open_store
+from ttcs.workbook.form import Form, load_form
 
 BATCH = 200
 
@@ -49,7 +51,8 @@ class Run:
 
 
 def read_secret(name: str) -> object:
-    """A Prefect Secret block's value, for :func:`ttcs.secret_key.service_account_from_secret`."""
+    """A Prefect Secret block's value, for
+    :func:`ttcs.google.secret_key.service_account_from_secret`."""
     return Secret.load(name).get()
 
 

@@ -1,4 +1,4 @@
-"""Tasks of the provision flow: thin wrappers over ttcs.provision.
+"""Tasks of the provision flow: thin wrappers over ttcs.backends.provision.
 
 Planning only reads and may be retried; carrying the plan out creates and shares, so it is
 never retried by Prefect (a second run re-plans from what Drive shows and finishes the job).
@@ -13,10 +13,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.nightly import read_secret, retry_unless_final
-from ttcs import provision
+from ttcs.backends import provision
 from ttcs.backends.select import mount_for, service_account_from_file
-from ttcs.campaign import load_campaign
-from ttcs.secret_key import service_account_from_secret
+from ttcs.campaign.settings import load_campaign
+from ttcs.google.secret_key import service_account_from_secret
 
 BATCH = 200
 
@@ -32,7 +32,7 @@ def prepare(config: str | None) -> provision.Setup:
     assert campaign.backend.gsheets is not None
     settings = campaign.backend.gsheets.provision
     if settings.mode == "oauth":
-        from ttcs.oauth import user_credentials
+        from ttcs.google.oauth import user_credentials
 
         # A flow never opens a browser: `ttcs provision` logs in first and caches the token.
         user = user_credentials(settings, interactive=False, mount=mount_for(campaign))

@@ -9,8 +9,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks.nightly import Run, retry_unless_final
-from ttcs.attention import summary_markdown
-from ttcs.publish import publish_outputs, publish_summary_sheet
+from ttcs.outputs.attention import summary_markdown
+from ttcs.outputs.publish import publish_outputs, publish_summary_sheet
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10,

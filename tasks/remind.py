@@ -1,4 +1,5 @@
-"""Tasks of the remind flow: thin wrappers over ttcs.remind, ttcs.notify and the reminder log.
+"""Tasks of the remind flow: thin wrappers over ttcs.reminders.remind, ttcs.reminders.notify
+and the reminder log.
 
 Sending is one task for the whole run (a task run per message would cost more than the SMTP
 exchange), and it is never retried by Prefect: the reminder log decides what may be sent again.
@@ -15,12 +16,12 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from ttcs import remind
-from ttcs.campaign import Campaign, load_campaign
-from ttcs.contacts import Contacts, read_contacts
-from ttcs.notify import Channels, Mailer, describe, smtp_password
-from ttcs.reminder_log import Outcome, ReminderLog, SendError, Unconfirmed, deliver
-from ttcs.store import Store, open_store
+from ttcs.campaign.contacts import Contacts, read_contacts
+from ttcs.campaign.settings import Campaign, load_campaign
+from ttcs.reminders import remind
+from ttcs.reminders.notify import Channels, Mailer, describe, smtp_password
+from ttcs.reminders.reminder_log import Outcome, ReminderLog, SendError, Unconfirmed, deliver
+from ttcs.state.store import Store, open_store
 
 
 @dataclass

@@ -44,7 +44,7 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 @pytest.fixture(scope="session")
 def form():
-    from ttcs.form import load_form
+    from ttcs.workbook.form import load_form
 
     return load_form(CONFIG / "form.yaml")
 

@@ -15,11 +15,11 @@ import yaml
 
 from fakegoogle import FakeGoogle
 from tests.conftest import CONFIG
-from ttcs import registry
-from ttcs.form import load_form
-from ttcs.sample import valid_answers
-from ttcs.template import render_workbook
-from ttcs.xlsx import read_xlsx
+from ttcs.campaign import registry
+from ttcs.workbook.form import load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
+from ttcs.workbook.xlsx import read_xlsx
 
 FORM = load_form(CONFIG / "form.yaml")
 TZ = dt.timezone(dt.timedelta(hours=7))

@@ -59,8 +59,8 @@ def _module(path: Path) -> str:
 
 def _imported_modules(path: Path, known: set[str]) -> set[str]:
     """The modules of ``known`` a file imports anywhere (top, in a function, for type checking):
-    ``from ttcs import registry`` names ttcs.registry, ``from ttcs.store import Store``
-    ttcs.store."""
+    ``from ttcs.campaign import registry`` names ttcs.campaign.registry,
+    ``from ttcs.state.store import Store`` ttcs.state.store."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -138,3 +138,4 @@ def test_cli_depends_on_flows_and_ttcs_not_on_tasks() -> None:
     wrong = {p: m - {"ttcs", "ttcs.cli", "flows"}
              for p, m in _project_imports(ROOT / "ttcs" / "cli").items()}
     assert {p: m for p, m in wrong.items() if m} == {}
+

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from tests.conftest import CONFIG, cli
-from ttcs.campaign import load_campaign
-from ttcs.classify import Standing, flags
+from ttcs.campaign.settings import load_campaign
 from ttcs.errors import ConfigError
+from ttcs.run.classify import Standing, flags
 
 SEED = (CONFIG / "campaign.yaml").read_text(encoding="utf-8")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import cli
 from tests.workbooks import DONG_THUAN, QUANG_PHU, Book, training, web
-from ttcs.xlsx import UnreadableWorkbook, read_xlsx
+from ttcs.workbook.xlsx import UnreadableWorkbook, read_xlsx
 
 
 def _json(stdout: str) -> dict:

@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from tests.conftest import CONFIG
-from ttcs import registry
-from ttcs.form import load_form
-from ttcs.sample import valid_answers
-from ttcs.template import render_workbook
+from ttcs.campaign import registry
+from ttcs.workbook.form import load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 FORM = load_form(CONFIG / "form.yaml")
 TZ = dt.timezone(dt.timedelta(hours=7))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import run_ttcs
-from ttcs import registry
-from ttcs.contacts import read_contacts, spreadsheet_id
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import read_contacts, spreadsheet_id
 
 SHEET_URL = "https://docs.google.com/spreadsheets/d/1AbC_dEf-123/edit#gid=0"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import openpyxl
 
 from tests.conftest import cli
-from ttcs import registry
-from ttcs.campaign import load_campaign
-from ttcs.classify import FLAGS, STATUSES
-from ttcs.reminder_log import ReminderLog
-from ttcs.store import open_store
+from ttcs.campaign import registry
+from ttcs.campaign.settings import load_campaign
+from ttcs.reminders.reminder_log import ReminderLog
+from ttcs.run.classify import FLAGS, STATUSES
+from ttcs.state.store import open_store
 
 
 def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def test_offline_nightly_is_one_line_its_traceback_in_the_log(prefect_harness, f
     # Prefect's report of the failed task and flow, tracebacks included, is in the log file.
     log = (home / ".ttcs" / "logs" / "ttcs.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "ERROR prefect.task_runs" in log
-    assert "ttcs.pacing.Unavailable: không kết nối được tới Google" in log
+    assert "ttcs.google.pacing.Unavailable: không kết nối được tới Google" in log
 
 
 def _night(config: Path) -> Any:

@@ -14,11 +14,11 @@ import pytest
 from fakegoogle import DEFAULT_SERVICE_ACCOUNT, FakeGoogle, Formula
 from tests.gsheets_setup import TZ, commune_reads, feedback_requests, seed_province
 from ttcs.backends.select import backend_for
-from ttcs.campaign import load_campaign
-from ttcs.feedback import Writer, targets
+from ttcs.campaign.settings import load_campaign
 from ttcs.google.urls import FEEDBACK_SHEET_ID
 from ttcs.labels import FEEDBACK_TAB
-from ttcs.store import open_store
+from ttcs.outputs.feedback import Writer, targets
+from ttcs.state.store import open_store
 
 PROVINCE = "12"  # Lai Châu: 38 units
 NIGHT = dt.datetime(2025, 9, 25, 22, 0, tzinfo=TZ)
@@ -174,7 +174,7 @@ def test_a_deleted_feedback_tab_comes_back(province, fake) -> None:
 
 
 def _located(store, unit: str):
-    from ttcs.collect import Located
+    from ttcs.run.collect import Located
 
     snapshot = store.latest_snapshots()[unit]
     return Located(unit, snapshot.id, snapshot.modified, None)

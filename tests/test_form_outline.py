@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.conftest import OUTLINE
-from ttcs.form import ItemsBlock, MatrixBlock, UnitsBlock
 from ttcs.text import fold
+from ttcs.workbook.form import ItemsBlock, MatrixBlock, UnitsBlock
 
 BEFORE = ["xã", "phường", "thị trấn"]
 AFTER = ["xã", "phường", "đặc khu"]

@@ -14,8 +14,8 @@ from tests.gsheets_setup import (
     commune_reads,
     seed_province,
 )
-from ttcs.store import open_store
-from ttcs.summary import TAB_ASSESSMENTS
+from ttcs.outputs.summary import TAB_ASSESSMENTS
+from ttcs.state.store import open_store
 
 NIGHT = dt.datetime(2025, 9, 29, 22, 0, tzinfo=TZ)
 PROVINCE = "12"  # Lai Châu: 38 units

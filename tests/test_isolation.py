@@ -18,16 +18,16 @@ from typer.testing import CliRunner
 from tests import hostile
 from tests.conftest import CONFIG, run_ttcs
 from tests.workbooks import DONG_THUAN, TEXTS, Book, training
-from ttcs import registry
-from ttcs.assess import classify_run, form_hash, judge
+from ttcs.campaign import registry
 from ttcs.cli.app import app
-from ttcs.collect import Located
-from ttcs.form import Form, MatrixBlock, SectionsBlock, UnitsBlock, load_form
-from ttcs.sample import valid_answers
-from ttcs.store import open_store
-from ttcs.template import render_workbook
+from ttcs.run.assess import classify_run, form_hash, judge
+from ttcs.run.collect import Located
+from ttcs.state.store import open_store
 from ttcs.text import key
-from ttcs.xlsx import read_xlsx
+from ttcs.workbook.form import Form, MatrixBlock, SectionsBlock, UnitsBlock, load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
+from ttcs.workbook.xlsx import read_xlsx
 
 RETYPED = "Nhãn đã bị gõ lại"
 CAMPAIGN = str(CONFIG / "campaign.yaml")

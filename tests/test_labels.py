@@ -10,9 +10,10 @@ import typing
 from openpyxl import load_workbook
 
 from tests.conftest import CONFIG
-from ttcs import labels, messages
-from ttcs.classify import FLAGS, STATUSES
-from ttcs.issues import Issue, Kind, Severity
+from ttcs import labels
+from ttcs.reminders import messages
+from ttcs.run.classify import FLAGS, STATUSES
+from ttcs.workbook.issues import Issue, Kind, Severity
 
 ISSUES = [Issue("18859", "PL02", "E9", "boards", "count", "invalid", 'giá trị "x" không phải số'),
           Issue("18859", "PL02", "F9", "boards_connected", "r", "contradiction", "mâu thuẫn")]

@@ -28,16 +28,16 @@ from tests.workbooks import (
     training,
     web,
 )
-from ttcs import registry
-from ttcs.form import Form, load_form
-from ttcs.issues import column_letter
-from ttcs.layout import Ref, TabLayout, workbook_layout
-from ttcs.live_checks import EXCEL_PROMPT_MAX, Mark, night_only_markdown, plan
-from ttcs.sample import valid_answers
-from ttcs.template import render_workbook
-from ttcs.template_sheets import layout_requests
-from ttcs.validate import Verdict, validate_raw
-from ttcs.xlsx import read_xlsx
+from ttcs.campaign import registry
+from ttcs.workbook.form import Form, load_form
+from ttcs.workbook.issues import column_letter
+from ttcs.workbook.layout import Ref, TabLayout, workbook_layout
+from ttcs.workbook.live_checks import EXCEL_PROMPT_MAX, Mark, night_only_markdown, plan
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
+from ttcs.workbook.template_sheets import layout_requests
+from ttcs.workbook.validate import Verdict, validate_raw
+from ttcs.workbook.xlsx import read_xlsx
 
 REPO = Path(__file__).resolve().parent.parent
 SA = "ttcs-bot@ttcs-test.iam.gserviceaccount.com"
@@ -359,5 +359,5 @@ def test_docs_list_the_night_only_checks(form) -> None:
     block = re.search(r"<!-- night-only -->\n(.*?)\n<!-- /night-only -->", text, re.S)
     assert block, "docs/form.md needs the night-only list between its markers"
     assert block[1] == night_only_markdown(form, _layouts(form)), (
-        "update docs/form.md with ttcs.live_checks.night_only_markdown")
+        "update docs/form.md with ttcs.workbook.live_checks.night_only_markdown")
 

@@ -17,13 +17,13 @@ from typer.testing import CliRunner
 
 from tests.conftest import CONFIG
 from tests.test_remind import DEADLINE, local, write_campaign
-from ttcs import registry
-from ttcs.campaign import load_campaign
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import Contact
+from ttcs.campaign.settings import load_campaign
 from ttcs.cli.app import app
-from ttcs.contacts import Contact
 from ttcs.errors import ConfigError
-from ttcs.issues import Issue
-from ttcs.remind import UnitState, compose, reading_order, voice
+from ttcs.reminders.remind import UnitState, compose, reading_order, voice
+from ttcs.workbook.issues import Issue
 
 CODE = registry.units("44")[3].code
 NAME = registry.unit(CODE).name

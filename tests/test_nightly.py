@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from tests.conftest import CONFIG, run_ttcs
-from ttcs import registry
-from ttcs.form import load_form
-from ttcs.sample import valid_answers
-from ttcs.store import open_store
-from ttcs.template import render_workbook
+from ttcs.campaign import registry
+from ttcs.state.store import open_store
+from ttcs.workbook.form import load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 DEADLINE = dt.datetime(2025, 9, 30, 17, 0, tzinfo=TZ)
@@ -164,8 +164,8 @@ def test_the_run_result_is_read_once_and_is_what_status_json_says(replay) -> Non
     queried once, and status.json is exactly that result as JSON."""
     from sqlalchemy import event
 
-    from ttcs import run_result, status_doc
-    from ttcs.campaign import load_campaign
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.outputs import run_result, status_doc
 
     campaign = load_campaign(replay["config"])
     store = open_store(campaign.database)

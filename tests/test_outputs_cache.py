@@ -9,8 +9,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ttcs.outputs_cache import write_summary_workbook
-from ttcs.summary import SummaryCell, SummaryTab
+from ttcs.outputs.outputs_cache import write_summary_workbook
+from ttcs.outputs.summary import SummaryCell, SummaryTab
 
 NIGHT_1 = "Tình hình lúc: 22:00 ngày 29/9/2025 (hạn nộp: 17:00 ngày 30/9/2025)"
 NIGHT_2 = "Tình hình lúc: 22:00 ngày 30/9/2025 (hạn nộp: 17:00 ngày 30/9/2025)"

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ttcs.pacing import Retryable, RetryPolicy, SlidingWindowLimiter
+from ttcs.google.pacing import Retryable, RetryPolicy, SlidingWindowLimiter
 
 
 class Clock:

@@ -19,12 +19,12 @@ import yaml
 from fakegoogle import DEFAULT_OWNER, DEFAULT_SERVICE_ACCOUNT, FakeGoogle
 from tests.conftest import CONFIG
 from tests.gsheets_setup import FORM, TEXTS
-from ttcs import registry
-from ttcs.campaign import Provision
-from ttcs.contacts import read_contacts
-from ttcs.layout import workbook_layout, workbook_values
-from ttcs.parse import find_unit_code
-from ttcs.provision import layout_problems
+from ttcs.backends.provision import layout_problems
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import read_contacts
+from ttcs.campaign.settings import Provision
+from ttcs.workbook.layout import workbook_layout, workbook_values
+from ttcs.workbook.parse import find_unit_code
 
 PROVINCE = "12"  # Lai Châu: 38 units
 UNITS = registry.units(PROVINCE)
@@ -216,7 +216,7 @@ def test_oauth_mode_the_coordinator_owns_the_sheets(prefect_harness, fake, tmp_p
 
 
 def test_without_a_cached_token_a_flow_never_opens_a_browser(tmp_path) -> None:
-    from ttcs.oauth import LoginNeeded, user_credentials
+    from ttcs.google.oauth import LoginNeeded, user_credentials
 
     with pytest.raises(LoginNeeded, match="ttcs provision"):
         user_credentials(Provision(mode="oauth", oauth_token_file=tmp_path / "none.json"),

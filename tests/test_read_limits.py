@@ -13,12 +13,12 @@ import pytest
 from tests import hostile
 from tests.conftest import CONFIG
 from tests.workbooks import Book
-from ttcs import registry
 from ttcs.backends import FetchError, Source
 from ttcs.backends.local import LocalBackend
-from ttcs.campaign import ReadLimits
-from ttcs.workbook_limits import checked_workbook
-from ttcs.xlsx import UnreadableWorkbook
+from ttcs.campaign import registry
+from ttcs.campaign.settings import ReadLimits
+from ttcs.workbook.workbook_limits import checked_workbook
+from ttcs.workbook.xlsx import UnreadableWorkbook
 
 DEFAULTS = ReadLimits()
 # Quảng Ninh's Đặc khu Vân Đồn absorbed 12 old units: the longest tables of any template.

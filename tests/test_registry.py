@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ttcs import registry
-from ttcs.registry import (
+from ttcs.campaign import registry
+from ttcs.campaign.registry import (
     NEW_TYPES,
     OLD_TYPES,
     Predecessor,

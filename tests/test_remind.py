@@ -19,16 +19,16 @@ from sqlalchemy import select
 from tests.conftest import CONFIG
 from tests.smtp_sinks import Mailbox, Received, serving
 from tests.workbooks import Book
-from ttcs import registry
-from ttcs.campaign import load_campaign
-from ttcs.contacts import COLUMNS
-from ttcs.form import load_form
-from ttcs.notify import Channels, Mailer, smtp_password
-from ttcs.remind import plan_from_store, voice
-from ttcs.reminder_log import ReminderLog, deliver, reminder_log
-from ttcs.sample import valid_answers
-from ttcs.store import open_store
-from ttcs.template import render_workbook
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import COLUMNS
+from ttcs.campaign.settings import load_campaign
+from ttcs.reminders.notify import Channels, Mailer, smtp_password
+from ttcs.reminders.remind import plan_from_store, voice
+from ttcs.reminders.reminder_log import ReminderLog, deliver, reminder_log
+from ttcs.state.store import open_store
+from ttcs.workbook.form import load_form
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 DEADLINE = dt.datetime(2025, 9, 30, 17, 0, tzinfo=TZ)

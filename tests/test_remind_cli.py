@@ -25,12 +25,12 @@ from tests.test_remind import (
     local,
     write_campaign,
 )
-from ttcs import registry
-from ttcs.campaign import load_campaign
-from ttcs.contacts import COLUMNS
-from ttcs.remind import current_stage, day_offset, in_window, time_left
-from ttcs.reminder_log import reminder_log
-from ttcs.store import open_store, runs
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import COLUMNS
+from ttcs.campaign.settings import load_campaign
+from ttcs.reminders.remind import current_stage, day_offset, in_window, time_left
+from ttcs.reminders.reminder_log import reminder_log
+from ttcs.state.store import open_store, runs
 
 NOW = "2025-09-27T08:00:00+07:00"
 

@@ -15,9 +15,9 @@ from tests import test_remind_smtp
 from tests.smtp_sinks import Mailbox, serving
 from tests.test_remind import COORDINATOR, local, mail
 from tests.test_remind_smtp import LATER, MORNING, UNIT_A, UNIT_B, campaign_in, log_of, remind
-from ttcs.campaign import load_campaign
+from ttcs.campaign.settings import load_campaign
 from ttcs.cli.app import app
-from ttcs.remind import ended, last_day
+from ttcs.reminders.remind import ended, last_day
 
 collected = test_remind_smtp.collected  # the fixture: a database after one nightly run
 STAGES = {"stages": [-3, 0], "window_start": "07:30", "window_end": "17:00"}

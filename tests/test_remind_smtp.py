@@ -19,12 +19,12 @@ from typer.testing import CliRunner
 
 from tests.smtp_sinks import Mailbox, free_port, serving
 from tests.test_remind import COORDINATOR, EXCLUDED, local, mail, write_campaign, write_contacts
-from ttcs import registry
-from ttcs.campaign import load_campaign
+from ttcs.campaign import registry
+from ttcs.campaign.settings import load_campaign
 from ttcs.cli.app import app
-from ttcs.notify import Mailer
-from ttcs.reminder_log import ReminderLog, SendError, Unconfirmed
-from ttcs.store import open_store
+from ttcs.reminders.notify import Mailer
+from ttcs.reminders.reminder_log import ReminderLog, SendError, Unconfirmed
+from ttcs.state.store import open_store
 
 UNIT_A, UNIT_B = [u.code for u in registry.units("44") if u.code != EXCLUDED][:2]
 MORNING, LATER = local(27, 8), local(27, 9, 30)  # stage -3 twice; the data is fresh for both

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import CONFIG
-from ttcs.form import Form, load_form
-from ttcs.parse import Parsed, Row, Value
-from ttcs.rules import check, message_text
+from ttcs.workbook.form import Form, load_form
+from ttcs.workbook.parse import Parsed, Row, Value
+from ttcs.workbook.rules import check, message_text
 
 
 def _edited_form(tmp_path: Path, message: str) -> Form:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ttcs.rules import condition_text
+from ttcs.workbook.rules import condition_text
 
 
 def test_a_field_id_that_prefixes_another_is_replaced_whole(form) -> None:

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.test_nightly import DEADLINE, UNITS, _answers, _book, _campaign
-from ttcs.run_lock import RunLocked, exclusive
-from ttcs.store import open_store, runs, verdicts
+from ttcs.run.run_lock import RunLocked, exclusive
+from ttcs.state.store import open_store, runs, verdicts
 
 HOLD = """
 import sys, time
-from ttcs.run_lock import exclusive
+from ttcs.run.run_lock import exclusive
 with exclusive(sys.argv[1], sys.argv[2]):
     print("held", flush=True)
     time.sleep(600)
@@ -90,7 +90,7 @@ def test_two_nightlies_at_once_on_a_fresh_database(prefect_harness, tmp_path: Pa
     """Both complete one after the other: no IntegrityError, every verdict stored once."""
     from flows.nightly import nightly
 
-    monkeypatch.setattr("ttcs.run_lock.WAIT_S", 300.0)  # a loaded machine must not refuse
+    monkeypatch.setattr("ttcs.run.run_lock.WAIT_S", 300.0)  # a loaded machine must not refuse
 
     config = _campaign(tmp_path)
     for code in UNITS[:6]:
@@ -123,7 +123,7 @@ def test_nightly_refused_while_another_holds_the_database(prefect_harness, tmp_p
     from flows.nightly import nightly
     from ttcs.cli.common import RunFailed, flow_result
 
-    monkeypatch.setattr("ttcs.run_lock.WAIT_S", 0.5)
+    monkeypatch.setattr("ttcs.run.run_lock.WAIT_S", 0.5)
     config = _campaign(tmp_path)
     _book(tmp_path, UNITS[0], DEADLINE - dt.timedelta(days=2), _answers(UNITS[0]))
     holder = _holder(f"sqlite:///{tmp_path / 'state.db'}", "nightly")

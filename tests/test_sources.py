@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 from tests.conftest import CONFIG
 from tests.test_nightly import DEADLINE, FORM, TEXTS, TZ, _night
 from tests.test_nightly import _by_code as _units
-from ttcs import collect, registry
 from ttcs.backends import Raw, Source
 from ttcs.backends.local import LocalBackend
+from ttcs.campaign import registry
 from ttcs.cli.app import app
-from ttcs.sample import valid_answers
-from ttcs.store import open_store
-from ttcs.template import render_workbook
+from ttcs.run import collect
+from ttcs.state.store import open_store
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 ON_TIME, LATE, FUTURE = (u.code for u in registry.units("44")[:3])
 YEAR_2030 = dt.datetime(2030, 1, 1, 8, 0, tzinfo=TZ)
@@ -188,9 +189,9 @@ def test_any_exception_while_reading_one_source_only_makes_it_unreadable(tmp_pat
 def test_reminders_name_the_file_in_use_not_the_other_claimant(replay) -> None:
     """During the conflict the unit's messages point to the file that counts, not to the
     blank copy read later."""
-    from ttcs.campaign import load_campaign
-    from ttcs.contacts import read_contacts
-    from ttcs.remind import gather
+    from ttcs.campaign.contacts import read_contacts
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.reminders.remind import gather
 
     campaign = load_campaign(replay["config"])
     store = open_store(campaign.database)

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from tests.conftest import CONFIG, run_ttcs
 from ttcs.backends import Source
 from ttcs.cli.app import app
-from ttcs.collect import plan
 from ttcs.errors import ConfigError
-from ttcs.store import SCHEMA_VERSION, open_store
+from ttcs.run.collect import plan
+from ttcs.state.store import SCHEMA_VERSION, open_store
 
 UTC = dt.UTC
 RUN_1 = dt.datetime(2025, 9, 27, 15, 0, tzinfo=UTC)

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from ttcs import registry
-from ttcs.attention import attention_rows, summary_markdown
-from ttcs.campaign import load_campaign
-from ttcs.consolidate import consolidate
-from ttcs.issues import Issue
-from ttcs.run_result import RunResult, UnitResult
-from ttcs.summary import (
+from ttcs.campaign import registry
+from ttcs.campaign.settings import load_campaign
+from ttcs.outputs.attention import attention_rows, summary_markdown
+from ttcs.outputs.consolidate import consolidate
+from ttcs.outputs.run_result import RunResult, UnitResult
+from ttcs.outputs.summary import (
     STATUS_FILLS,
     STYLES,
     SummaryTab,
@@ -28,7 +27,8 @@ from ttcs.summary import (
     summary_model,
     vi_date,
 )
-from ttcs.summary_xlsx import write_summary_xlsx
+from ttcs.outputs.summary_xlsx import write_summary_xlsx
+from ttcs.workbook.issues import Issue
 
 TABS = ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Tình trạng", "Lỗi", "Đánh giá"]
 A, B, C = "18904", "18859", "19742"  # Xã Dân Hóa, Phường Đồng Thuận, Đặc khu Cồn Cỏ (huyện đảo)

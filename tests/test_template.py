@@ -10,10 +10,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.conftest import cli
 from tests.workbooks import TEXTS, Book
-from ttcs import registry
-from ttcs.layout import workbook_layout
-from ttcs.template import render_workbook
-from ttcs.xlsx import read_xlsx
+from ttcs.campaign import registry
+from ttcs.workbook.layout import workbook_layout
+from ttcs.workbook.template import render_workbook
+from ttcs.workbook.xlsx import read_xlsx
 
 TABS = ["Hướng dẫn", "PL01", "PL02", "PL03", "Đánh giá", "Xác nhận"]
 

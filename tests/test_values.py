@@ -1,4 +1,4 @@
-"""Tests for ttcs.values: cell readers never raise and read Vietnamese input sensibly."""
+"""Tests for ttcs.workbook.values: cell readers never raise and read Vietnamese input sensibly."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ttcs.text import clean, fold
-from ttcs.values import (
+from ttcs.workbook.values import (
     ERROR_VALUES,
     NO_WORDS,
     READERS,

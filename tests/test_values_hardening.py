@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from tests.workbooks import DONG_THUAN, QUANG_PHU, Book, confirm, read_at, station, value_at, web
 from ttcs.cli.app import app
-from ttcs.form import FormField
-from ttcs.readers import read_field
-from ttcs.store import open_store
-from ttcs.validate import validate_raw
-from ttcs.values import (
+from ttcs.state.store import open_store
+from ttcs.workbook.form import FormField
+from ttcs.workbook.readers import read_field
+from ttcs.workbook.validate import validate_raw
+from ttcs.workbook.values import (
     READERS,
     Reading,
     is_uncomputed_formula,
@@ -30,7 +30,7 @@ from ttcs.values import (
     read_yesno,
     uncomputed_formula,
 )
-from ttcs.xlsx import read_xlsx
+from ttcs.workbook.xlsx import read_xlsx
 
 BOARDS = web(QUANG_PHU, "before", "boards")  # PL02!F6, a count
 BOARDS_LABEL = "Số bảng tin điện tử công cộng"
@@ -262,7 +262,7 @@ def test_date_field_reads_apostrophe_text_from_a_file(form, tmp_path: Path) -> N
 
 def test_unit_code_typed_with_an_apostrophe_names_the_unit(book: Book) -> None:
     """A pasted "'19363" beside "Mã đơn vị" still tells the unit (a leading zero kept as text)."""
-    from ttcs.parse import find_unit_code
+    from ttcs.workbook.parse import find_unit_code
 
     raw = read_xlsx(book.save())
     for rows in raw.values():

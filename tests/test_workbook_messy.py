@@ -41,7 +41,7 @@ from tests.workbooks import (
     value_at,
     web,
 )
-from ttcs.layout import Ref
+from ttcs.workbook.layout import Ref
 
 NBSP = "\u00a0"
 

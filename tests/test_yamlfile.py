@@ -12,11 +12,11 @@ from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
 from tests.conftest import CONFIG
-from ttcs.campaign import load_campaign
+from ttcs.campaign.settings import load_campaign
+from ttcs.campaign.yamlfile import describe
 from ttcs.cli.app import app
 from ttcs.errors import ConfigError
-from ttcs.form import load_form
-from ttcs.yamlfile import describe
+from ttcs.workbook.form import load_form
 
 FORM = (CONFIG / "form.yaml").read_text(encoding="utf-8")
 ENGLISH = re.compile(r"Input should|Field required|Extra inputs|Value error|valid |Errno")

@@ -1,8 +1,9 @@
 """Build real commune workbooks (.xlsx) for tests, then damage them with openpyxl.
 
-A :class:`Book` is a unit's workbook rendered by :func:`ttcs.template.render_workbook`, blank
-or filled with :func:`ttcs.sample.valid_answers` from a seeded ``random.Random``. Tests change
-cells by their :data:`ttcs.layout.Ref` (where the template put them), insert rows and columns,
+A :class:`Book` is a unit's workbook rendered by
+:func:`ttcs.workbook.template.render_workbook`, blank or filled with
+:func:`ttcs.workbook.sample.valid_answers` from a seeded ``random.Random``. Tests change cells by
+their :data:`ttcs.workbook.layout.Ref` (where the template put them), insert rows and columns,
 rename or delete tabs, then :meth:`Book.verdict` saves the file and validates it through the
 same path the CLI uses (``read_xlsx`` then ``validate_raw``).
 """
@@ -18,14 +19,14 @@ import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ttcs import registry
-from ttcs.form import Form
-from ttcs.issues import Issue, column_letter
-from ttcs.layout import Ref, workbook_layout
-from ttcs.sample import valid_answers
-from ttcs.template import render_workbook
-from ttcs.validate import Verdict, validate_raw
-from ttcs.xlsx import read_xlsx
+from ttcs.campaign import registry
+from ttcs.workbook.form import Form
+from ttcs.workbook.issues import Issue, column_letter
+from ttcs.workbook.layout import Ref, workbook_layout
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
+from ttcs.workbook.validate import Verdict, validate_raw
+from ttcs.workbook.xlsx import read_xlsx
 
 TEXTS = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}
 # Phường Đồng Thuận keeps the code of one of its old units (Phường Bắc Lý, 18859), so that code

@@ -29,13 +29,13 @@ from typing import Any
 import yaml
 from aiosmtpd.controller import Controller
 
-from ttcs import registry
-from ttcs.campaign import Campaign
-from ttcs.contacts import Contact, Contacts, write_template
-from ttcs.form import Form
-from ttcs.layout import Ref
-from ttcs.sample import valid_answers
-from ttcs.template import render_workbook
+from ttcs.campaign import registry
+from ttcs.campaign.contacts import Contact, Contacts, write_template
+from ttcs.campaign.settings import Campaign
+from ttcs.workbook.form import Form
+from ttcs.workbook.layout import Ref
+from ttcs.workbook.sample import valid_answers
+from ttcs.workbook.template import render_workbook
 
 SEED = 2025
 NIGHT_HOUR = 22  # the nightly run's local time

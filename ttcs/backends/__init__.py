@@ -5,6 +5,12 @@ pass (so the collector reads only what changed), and fetches one source as tab n
 rows of cell values; the parser is shared. What else a backend can do it says itself: write
 feedback into each source, write the province summary (Google Sheets only); nothing asks
 which class a backend is.
+
+``local`` reads .xlsx files in a folder, ``gsheets`` Google spreadsheets, ``select`` picks one
+from the campaign, ``endpoint`` points the Google client at another address (tests, bench);
+``provision`` gives every unit its Google spreadsheet (created, laid out, shared, recorded).
+May import: the base modules, ``ttcs.campaign``, ``ttcs.google``, ``ttcs.workbook`` and
+``ttcs.state``; never ``ttcs.run``, ``ttcs.outputs`` or ``ttcs.reminders``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ttcs.google.api import Api
-    from ttcs.store import Store
+    from ttcs.state.store import Store
 
 Raw = dict[str, list[list[Any]]]
 

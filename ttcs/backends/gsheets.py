@@ -18,10 +18,10 @@ from gspread.exceptions import APIError
 
 from ttcs.backends import FetchError, Raw, SheetAccess, Source, SummarySheet
 from ttcs.google.api import Api, tab_ids
+from ttcs.google.pacing import Retryable
 from ttcs.google.urls import SHEET_MIME
-from ttcs.pacing import Retryable
-from ttcs.store import Store
-from ttcs.values import untagged
+from ttcs.state.store import Store
+from ttcs.workbook.values import untagged
 
 __all__ = ["GsheetsBackend", "cell_value", "grid_to_raw"]
 

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from ttcs.backends import FetchError, Raw, SheetAccess, Source, SummarySheet
-from ttcs.campaign import ReadLimits
-from ttcs.workbook_limits import checked_workbook
-from ttcs.xlsx import UnreadableWorkbook, read_xlsx
+from ttcs.campaign.settings import ReadLimits
+from ttcs.workbook.workbook_limits import checked_workbook
+from ttcs.workbook.xlsx import UnreadableWorkbook, read_xlsx
 
 _CODE_PREFIX = re.compile(r"^(\d{5})\b")
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from ttcs.backends import Backend
 from ttcs.backends.local import LocalBackend
-from ttcs.campaign import Campaign
-from ttcs.contacts import read_contacts
+from ttcs.campaign.contacts import read_contacts
+from ttcs.campaign.settings import Campaign
 from ttcs.errors import ConfigError
-from ttcs.pacing import RetryPolicy
-from ttcs.store import Store
+from ttcs.google.pacing import RetryPolicy
+from ttcs.state.store import Store
 
 
 def service_account_from_file(campaign: Campaign) -> dict[str, Any]:

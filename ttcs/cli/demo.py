@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ttcs import registry
+from ttcs.campaign import registry
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.demo_reminders import demo_mail, show_reminders
 from ttcs.cli.nightly import print_figures, print_status
@@ -29,9 +29,9 @@ def demo(
 ) -> None:
     """Chạy thử cả chiến dịch của một tỉnh: từ 7 ngày trước hạn nộp đến 3 ngày sau hạn."""
     from ttcs import demo as demo_data
-    from ttcs.campaign import load_campaign
-    from ttcs.form import load_form
-    from ttcs.template import guide_texts
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.workbook.form import load_form
+    from ttcs.workbook.template import guide_texts
 
     base = load_campaign(config)
     info = registry.find_province(province) if province else base.province_info

@@ -57,9 +57,9 @@ def demo_mail(prepared: Demo) -> Iterator[Mornings]:
 def show_reminders(mornings: Mornings) -> None:
     """A row per morning: the stage, the messages sent by the status of their units, the units
     whose coordinators were in copy, the digest; then one message in full."""
-    from ttcs.campaign import load_campaign
+    from ttcs.campaign.settings import load_campaign
     from ttcs.labels import STATUS_VI
-    from ttcs.store import open_store
+    from ttcs.state.store import open_store
 
     campaign = load_campaign(mornings.prepared.campaign_path)
     store = open_store(campaign.database)

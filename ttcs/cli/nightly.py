@@ -10,14 +10,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from ttcs import progress
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 from ttcs.labels import STATUS_VI, flags_vi
+from ttcs.run import progress
 
 if TYPE_CHECKING:
-    from ttcs.campaign import Campaign
+    from ttcs.campaign.settings import Campaign
 
 NowOption = Annotated[
     str | None, typer.Option("--now", help="Thời điểm chạy (ISO 8601); mặc định: bây giờ.")
@@ -60,8 +60,8 @@ def run_nightly(config: Path | None, now: dt.datetime | None) -> dict[str, Any]:
 def nightly(config: ConfigOption = None, now: NowOption = None) -> None:
     """Thu thập, kiểm tra, phân loại mọi đơn vị và ghi status.json."""
     from ttcs.backends.select import check_backend
-    from ttcs.campaign import load_campaign
-    from ttcs.store import check_database
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.state.store import check_database
 
     campaign = load_campaign(config)
     # A damaged database or a wrong key: one line, before any server starts.
@@ -81,9 +81,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="In status.json.")] = False,
 ) -> None:
     """Tình hình báo cáo theo lượt chạy mới nhất (hoặc lượt chạy tại --as-of)."""
-    from ttcs import run_result, status_doc
-    from ttcs.campaign import load_campaign
-    from ttcs.store import open_store
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.outputs import run_result, status_doc
+    from ttcs.state.store import open_store
 
     campaign = load_campaign(config)
     store = open_store(campaign.database)

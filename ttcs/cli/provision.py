@@ -19,7 +19,7 @@ from ttcs.cli.units import ConfigOption
 from ttcs.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ttcs.campaign import Campaign
+    from ttcs.campaign.settings import Campaign
 
 ACTION_VI = {"create": "tạo mới", "adopt": "nhận", "layout": "dựng lại mẫu",
              "share": "thêm quyền", "record": "ghi vào danh bạ"}
@@ -35,7 +35,7 @@ def provision(
 ) -> None:
     """Tạo hoặc nhận bảng tính Google của từng đơn vị, chia sẻ đúng người, ghi vào danh bạ."""
     from ttcs.backends.select import check_backend, mount_for
-    from ttcs.campaign import load_campaign
+    from ttcs.campaign.settings import load_campaign
 
     campaign = load_campaign(config)
     if campaign.backend.kind != "gsheets" or campaign.backend.gsheets is None:
@@ -45,11 +45,11 @@ def provision(
     settings = campaign.backend.gsheets.provision
     user = None
     if settings.mode == "oauth":
-        from ttcs.oauth import user_credentials
+        from ttcs.google.oauth import user_credentials
 
         user = user_credentials(settings, interactive=True, mount=mount_for(campaign))
     if dry_run:
-        from ttcs.provision import plan, prepare
+        from ttcs.backends.provision import plan, prepare
 
         result = plan(prepare(campaign, _service_account(campaign), user_credentials=user)
                       ).public() | {"dry_run": True}
@@ -74,7 +74,7 @@ def _service_account(campaign: Campaign) -> dict[str, Any]:
         from prefect.blocks.system import Secret
 
         from ttcs.cli.prefect_server import prefect_api
-        from ttcs.secret_key import service_account_from_secret
+        from ttcs.google.secret_key import service_account_from_secret
 
         with prefect_api(console=err_console):
             key = service_account_from_secret(campaign, lambda name: Secret.load(name).get())
@@ -100,7 +100,7 @@ def _grants(grants: list[dict[str, str]]) -> str:
 
 
 def print_plan(result: dict[str, Any]) -> None:
-    from ttcs.provision import MODE_VI
+    from ttcs.backends.provision import MODE_VI
 
     folder = result["folder_id"] or "(mọi tệp được chia sẻ)"
     console.print(f"[bold]Chạy thử[/] (không tạo, không chia sẻ, không ghi) — "

@@ -32,8 +32,8 @@ from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 
 if TYPE_CHECKING:
-    from ttcs.campaign import Campaign
-    from ttcs.remind import Plan, Voice
+    from ttcs.campaign.settings import Campaign
+    from ttcs.reminders.remind import Plan, Voice
 
 class Resolution(StrEnum):
     sent = "sent"
@@ -73,9 +73,9 @@ def remind(
     reach every coordinator (the JSON or the table is printed first).
     """
     from ttcs.backends.select import check_backend
-    from ttcs.campaign import load_campaign
-    from ttcs.remind import ended, ended_line, voice
-    from ttcs.store import check_database
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.reminders.remind import ended, ended_line, voice
+    from ttcs.state.store import check_database
 
     campaign = load_campaign(config)
     if digest_only and not dry_run:
@@ -109,7 +109,7 @@ def remind(
 
 
 def show_dry_run(plan: Plan, as_json: bool, digest_only: bool) -> None:
-    from ttcs.remind import dry_digest
+    from ttcs.reminders.remind import dry_digest
 
     digest = dry_digest(plan)
     if as_json:
@@ -127,10 +127,10 @@ def resolve_send(config: Path | None, campaign: Campaign, unit: str, stage: int 
                  resolution: Resolution | None, channel: str | None) -> None:
     """`--resolve UNIT --stage S --as sent|retry`: the coordinator's word on a send that may
     have gone out, recorded in the reminder log (waits for a running remind or nightly)."""
-    from ttcs.registry import normalise_code
-    from ttcs.reminder_log import ReminderLog
-    from ttcs.run_lock import campaign_lock
-    from ttcs.store import open_store
+    from ttcs.campaign.registry import normalise_code
+    from ttcs.reminders.reminder_log import ReminderLog
+    from ttcs.run.run_lock import campaign_lock
+    from ttcs.state.store import open_store
 
     if stage is None or resolution is None:
         raise UserError("--resolve cần kèm --stage MỐC và --as sent|retry")
@@ -164,9 +164,9 @@ def run_problem(summary: dict[str, Any]) -> str | None:
 
 
 def dry_plan(voice: Voice, when: dt.datetime) -> Plan:
-    from ttcs.notify import describe
-    from ttcs.remind import NoCollection, plan_from_store
-    from ttcs.store import open_store
+    from ttcs.reminders.notify import describe
+    from ttcs.reminders.remind import NoCollection, plan_from_store
+    from ttcs.state.store import open_store
 
     url = voice.campaign.database
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -188,13 +188,13 @@ def run_remind(config: Path | None, now: dt.datetime) -> dict[str, Any]:
 
 
 def _stage(stage: int | None) -> str:
-    from ttcs.remind import stage_label
+    from ttcs.reminders.remind import stage_label
 
     return stage_label(stage) if stage is not None else "chưa đến mốc nhắc đầu tiên"
 
 
 def print_deadline(campaign: Campaign, now: dt.datetime) -> None:
-    from ttcs.remind import time_left, when_text
+    from ttcs.reminders.remind import time_left, when_text
 
     note = f" ({campaign.deadline_note})" if campaign.deadline_note else ""
     console.print(f"Hạn nộp: {when_text(campaign.deadline, campaign)}{note} — "
@@ -202,7 +202,7 @@ def print_deadline(campaign: Campaign, now: dt.datetime) -> None:
 
 
 def print_plan(plan: Plan) -> None:
-    from ttcs.remind import collection_due, when_text
+    from ttcs.reminders.remind import collection_due, when_text
 
     campaign = plan.voice.campaign
     console.print(f"[bold]Chạy thử[/] (không gửi, không ghi) lúc {when_text(plan.now, campaign)}"
@@ -237,7 +237,7 @@ def _print_notes(no_contact: list[Any], blocked: list[Any]) -> None:
 
 
 def print_summary(summary: dict[str, Any], campaign: Campaign) -> None:
-    from ttcs.remind import ended_line
+    from ttcs.reminders.remind import ended_line
 
     if summary["ended"]:
         console.print(ended_line(campaign), highlight=False, soft_wrap=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ttcs import registry
+from ttcs.campaign import registry
 from ttcs.cli.common import console, one_line_errors, print_json
 from ttcs.errors import UserError, os_reason
 
@@ -31,8 +31,8 @@ def units(
     config: ConfigOption = None,
 ) -> None:
     """Danh sách xã, phường, đặc khu của tỉnh và các đơn vị cũ đã sáp nhập (01/7/2025)."""
-    from ttcs import contacts
-    from ttcs.campaign import load_campaign
+    from ttcs.campaign import contacts
+    from ttcs.campaign.settings import load_campaign
 
     info = registry.find_province(province) if province else load_campaign(config).province_info
     found = registry.units(info.code)

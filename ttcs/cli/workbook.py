@@ -9,7 +9,7 @@ import typer
 from rich.progress import track
 from rich.table import Table
 
-from ttcs import registry
+from ttcs.campaign import registry
 from ttcs.cli.common import console, err_console, one_line_errors, print_json
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError, os_reason
@@ -17,7 +17,7 @@ from ttcs.labels import STATUS_VI
 from ttcs.text import key
 
 if TYPE_CHECKING:
-    from ttcs.validate import Verdict
+    from ttcs.workbook.validate import Verdict
 
 
 def workbook_name(unit: registry.Unit) -> str:
@@ -34,9 +34,9 @@ def template(
     config: ConfigOption = None,
 ) -> None:
     """Tạo biểu mẫu .xlsx cho một đơn vị (hoặc mọi đơn vị của tỉnh, vào một thư mục)."""
-    from ttcs.campaign import load_campaign
-    from ttcs.form import load_form
-    from ttcs.template import guide_texts, render_workbook
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.workbook.form import load_form
+    from ttcs.workbook.template import guide_texts, render_workbook
 
     campaign = load_campaign(config)
     form = load_form(campaign.form)
@@ -69,11 +69,11 @@ def validate(
     config: ConfigOption = None,
 ) -> None:
     """Kiểm tra một tệp báo cáo: thoát 0 nếu không có lỗi, 1 nếu có lỗi, 2 nếu không đọc được."""
-    from ttcs.campaign import load_campaign
-    from ttcs.form import load_form
-    from ttcs.validate import validate_raw
-    from ttcs.workbook_limits import checked_workbook
-    from ttcs.xlsx import read_xlsx
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.workbook.form import load_form
+    from ttcs.workbook.validate import validate_raw
+    from ttcs.workbook.workbook_limits import checked_workbook
+    from ttcs.workbook.xlsx import read_xlsx
 
     try:
         if unit:

@@ -25,8 +25,8 @@ from gspread.http_client import HTTPClient
 
 from ttcs.errors import ConfigError
 from ttcs.google.keys import service_account_credentials
+from ttcs.google.pacing import Retryable, RetryPolicy, SlidingWindowLimiter, Unavailable
 from ttcs.google.urls import API_DOMAIN, DRIVE_ROOT, SCOPES
-from ttcs.pacing import Retryable, RetryPolicy, SlidingWindowLimiter, Unavailable
 
 CONNECT_TIMEOUT_S = 10.0
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}

@@ -1,0 +1,697 @@
+"""The province summary as a renderer-neutral model: tabs of rows of cells with roles.
+
+One model, two renderers: :mod:`ttcs.outputs.summary_xlsx` draws it with openpyxl, and the
+Google Sheets writer draws the same tabs through the Sheets API. A cell carries its value, a
+role (which :data:`STYLES` turns into font, alignment, border and number format), an optional
+fill colour (the status colours) and an optional bold override. Each tab carries its column
+widths (in characters), merged ranges, frozen rows and the rows to repeat when printing.
+
+Tabs, in the style of Vietnamese administrative documents (Times New Roman, a title block with
+the province's People's Committee and the Department on the left and the national motto on the
+right, then the title and "(Số liệu tính đến ngày …)"):
+
+- "Tổng hợp": reporting and on-time rates, then every indicator of the form (outline id,
+  label, value, denominator, percentage or ratio);
+- "Phụ lục 01" … "Phụ lục 03": a row per unit row of each units, matrix or items table, with
+  province totals (Có counted, counts summed) and, for units tables, percentages over the
+  registry denominators of the consolidation (DESIGN.md §2);
+- "Tình trạng": each unit's status and flags, the row filled with the status colour;
+- "Lỗi": every validation issue;
+- "Đánh giá": the written answers compiled per outline section. Free-text fields of the
+  appendices' items blocks (advantages, difficulties, causes, training contents) are compiled
+  here too, under the outline section named in their block title ("(mục B.I.1.b)"), so the
+  appendix tabs hold figures only.
+
+Every value is data: a renderer writes strings as strings (never formulas; the Sheets writer
+sends RAW values or ``stringValue``), so commune text beginning with "=", "+", "-" or "@" stays
+text. Numbers are ints or floats, percentages are fractions (0.6 shown as 60.0%), timestamps
+are naive local datetimes (the campaign's time zone; a Sheets writer sends them as serial
+numbers with the DATE_TIME pattern). Cells covered by a merge, other than its top-left one,
+hold no value; they are there so borders and fills reach every column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from ttcs.campaign import registry
+from ttcs.campaign.settings import Campaign
+from ttcs.labels import (
+    TAB_ASSESSMENTS,
+    TAB_ISSUES,
+    TAB_STATUS,
+    TAB_SUMMARY,
+    flags_vi,
+    kind_vi,
+    severity_vi,
+    status_vi,
+)
+from ttcs.outputs.consolidate import Consolidation, plain
+from ttcs.outputs.run_result import RunResult, UnitResult
+from ttcs.workbook.form import (
+    UNIT_TYPES_AFTER,
+    UNIT_TYPES_BEFORE,
+    Form,
+    FormField,
+    ItemsBlock,
+    MatrixBlock,
+    Tab,
+    UnitsBlock,
+)
+
+FONT = "Times New Roman"
+TEXT_TYPES = ("text", "url", "phone", "choice")
+
+Role = Literal[
+    "org", "org_bold", "nation", "motto", "title", "heading", "subtitle", "note",
+    "header", "group", "text", "center", "count", "number", "percent", "ratio",
+    "date", "datetime", "total",
+]
+Value = str | int | float | dt.date | dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a role looks; a renderer maps it to openpyxl styles or a Sheets CellFormat."""
+
+    bold: bool = False
+    italic: bool = False
+    underline: bool = False
+    size: int = 12
+    align: Literal["left", "center", "right"] = "left"
+    valign: Literal["top", "middle"] = "middle"
+    wrap: bool = False
+    border: bool = False
+    number_format: str | None = None  # Excel / Sheets pattern, e.g. "#,##0", "0.0%"
+    font: str = FONT
+
+    @property
+    def number_kind(self) -> Literal["number", "percent", "date", "datetime"] | None:
+        """The Sheets API NumberFormat type that goes with ``number_format``."""
+        pattern = self.number_format
+        if not pattern:
+            return None
+        if "%" in pattern:
+            return "percent"
+        if "hh" in pattern:
+            return "datetime"
+        return "date" if "yyyy" in pattern else "number"
+
+
+STYLES: dict[str, Style] = {
+    # title block
+    "org": Style(align="center"),
+    "org_bold": Style(bold=True, align="center"),
+    "nation": Style(bold=True, align="center"),
+    "motto": Style(bold=True, underline=True, align="center"),
+    "title": Style(bold=True, size=14, align="center"),
+    "heading": Style(bold=True, align="center"),
+    "subtitle": Style(italic=True, align="center"),
+    "note": Style(italic=True, size=11),
+    # tables
+    "header": Style(bold=True, align="center", wrap=True, border=True),
+    "group": Style(bold=True, border=True, wrap=True),
+    "text": Style(wrap=True, border=True, valign="top"),
+    "center": Style(align="center", border=True, valign="top"),
+    "count": Style(align="right", border=True, valign="top", number_format="#,##0"),
+    "number": Style(align="right", border=True, valign="top", number_format="#,##0.00"),
+    "percent": Style(align="right", border=True, valign="top", number_format="0.0%"),
+    "ratio": Style(align="right", border=True, valign="top", number_format="0.00"),
+    "date": Style(align="center", border=True, valign="top", number_format="dd/mm/yyyy"),
+    "datetime": Style(align="center", border=True, valign="top",
+                      number_format="dd/mm/yyyy hh:mm"),
+    "total": Style(bold=True, wrap=True, border=True),
+}
+
+# Row colours of the status tab (RGB hex).
+STATUS_FILLS: dict[str, str] = {
+    "submitted": "C6EFCE",  # green
+    "in_progress": "FFEB9C",  # yellow
+    "not_started": "D9D9D9",  # grey
+    "needs_fix": "F8CBAD",  # orange
+    "unreachable": "FF9B9B",  # red
+    "excluded": "DDEBF7",  # light blue
+}
+NOT_APPLICABLE_FILL = "F2F2F2"  # a field that does not apply to the row's period
+NO_ANSWER = "(Chưa có đơn vị nào trả lời)"
+AS_OF_PREFIX = "Tình hình lúc"  # when the run looked: all a quiet night changes
+_OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([^)]+)\)\s*$")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+          "X": 10}
+
+
+@dataclass(frozen=True)
+class SummaryCell:
+    value: Value = None
+    role: Role = "text"
+    fill: str | None = None  # RGB hex, e.g. STATUS_FILLS["submitted"]
+    bold: bool = False
+
+    @property
+    def style(self) -> Style:
+        base = STYLES[self.role]
+        return replace(base, bold=True) if self.bold and not base.bold else base
+
+
+@dataclass
+class SummaryTab:
+    name: str
+    rows: list[list[SummaryCell]]  # rows[0] is row 1; a row may be shorter than the widths
+    widths: list[float]  # column widths in characters, column A first
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    freeze_rows: int = 0  # rows kept in view (the title block and the table header)
+    header_rows: tuple[int, int] | None = None  # first and last row repeated on printed pages
+
+    def cell(self, row: int, col: int) -> SummaryCell:
+        """The cell at 1-based ``row`` and ``col`` (an empty cell outside the rows)."""
+        cells = self.rows[row - 1] if 0 < row <= len(self.rows) else []
+        return cells[col - 1] if 0 < col <= len(cells) else SummaryCell()
+
+    def find(self, value: Value) -> tuple[int, int] | None:
+        """1-based (row, col) of the first cell holding ``value``."""
+        for r, cells in enumerate(self.rows, start=1):
+            for c, cell in enumerate(cells, start=1):
+                if cell.value == value:
+                    return r, c
+        return None
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def vi_date(day: dt.date) -> str:
+    """Vietnamese administrative date: 30/9/2025, 01/7/2025."""
+    return f"{day.day:02d}/{day.month}/{day.year}"
+
+
+def vi_datetime(when: dt.datetime) -> str:
+    return f"{when:%H:%M} ngày {vi_date(when)}"
+
+
+def committee_line(province_name: str) -> str:
+    """"UBND TỈNH QUẢNG TRỊ", or "UBND THÀNH PHỐ HÀ NỘI" for a centrally run city."""
+    name = province_name.strip()
+    for prefix in ("Thành phố ", "Tỉnh "):
+        if name.lower().startswith(prefix.lower()):
+            rest = name[len(prefix):]
+            word = "THÀNH PHỐ" if prefix == "Thành phố " else "TỈNH"
+            return f"UBND {word} {rest.upper()}"
+    return f"UBND TỈNH {name.upper()}"
+
+
+def _province_word(province_name: str) -> str:
+    return "thành phố" if province_name.lower().startswith("thành phố") else "tỉnh"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _local(when: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """Naive local time (spreadsheets have no time zones)."""
+    return when.astimezone(tz).replace(tzinfo=None) if when else None
+
+
+def outline_key(section: str) -> tuple[tuple[int, Any], ...]:
+    """Sort key of an outline id: A.1 < B.I.1.b < B.I.4.a < B.III.3 < B.IV.1 < C.1."""
+    parts = []
+    for i, part in enumerate(section.split(".")):
+        if part.isdigit():
+            parts.append((0, int(part)))
+        elif i > 0 and part in _ROMAN:
+            parts.append((0, _ROMAN[part]))
+        else:
+            parts.append((1, part))
+    return tuple(parts)
+
+
+class _Builder:
+    """Appends rows to one tab and records merges."""
+
+    def __init__(self, name: str, widths: list[float]) -> None:
+        self.tab = SummaryTab(name, [], list(widths))
+
+    @property
+    def ncols(self) -> int:
+        return len(self.tab.widths)
+
+    @property
+    def next_row(self) -> int:
+        return len(self.tab.rows) + 1
+
+    def row(self, cells: Iterable[SummaryCell]) -> int:
+        self.tab.rows.append(list(cells))
+        return len(self.tab.rows)
+
+    def blank(self) -> int:
+        return self.row([])
+
+    def span(self, value: Value, role: Role, first: int = 1, last: int | None = None) -> int:
+        """A row holding ``value`` merged over columns first..last (default: the whole width)."""
+        last = last or self.ncols
+        number = self.row([SummaryCell(None, role)] * (first - 1) + [SummaryCell(value, role)]
+                          + [SummaryCell(None, role)] * (last - first))
+        if last > first:
+            self.tab.merges.append((number, first, number, last))
+        return number
+
+    def header(self, labels: list[str]) -> int:
+        first = self.row(SummaryCell(label, "header") for label in labels)
+        if self.tab.header_rows is None:
+            self.tab.header_rows = (first, first)
+            self.tab.freeze_rows = first
+        return first
+
+    def widen(self, col: int, width: float) -> None:
+        while len(self.tab.widths) < col:
+            self.tab.widths.append(10)
+        self.tab.widths[col - 1] = max(self.tab.widths[col - 1], width)
+
+
+@dataclass(frozen=True)
+class _Context:
+    campaign: Campaign
+    form: Form
+    result: RunResult
+    committee: str
+    department: str
+    province_word: str
+    data_as_of: str
+    status_line: str
+    units: Mapping[str, UnitResult]  # by code
+
+    @property
+    def figures(self) -> Consolidation:
+        return self.result.figures
+
+
+def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[str, Role]] = (),
+                 status: bool = False) -> None:
+    total = sum(b.tab.widths)
+    split, acc = 1, 0.0
+    for i, width in enumerate(b.tab.widths[:-1], start=1):
+        acc += width
+        split = i
+        if acc >= max(38.0, 0.35 * total):
+            break
+    left, right = (1, split), (split + 1, b.ncols)
+    top = b.row(_halves(ctx.committee, "org", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "nation",
+                        left, right))
+    second = b.row(_halves(ctx.department, "org_bold", "Độc lập - Tự do - Hạnh phúc", "motto",
+                           left, right))
+    for number in (top, second):
+        for first, last in (left, right):
+            if last > first:
+                b.tab.merges.append((number, first, number, last))
+    b.blank()
+    b.span(title, "title")
+    for text, role in lines:
+        b.span(text, role)
+    b.span(f"(Số liệu tính đến ngày {ctx.data_as_of})", "subtitle")
+    if status:
+        b.span(ctx.status_line, "subtitle")
+    b.blank()
+
+
+def _halves(left_text: str, left_role: Role, right_text: str, right_role: Role,
+            left: tuple[int, int], right: tuple[int, int]) -> list[SummaryCell]:
+    cells = [SummaryCell(left_text, left_role)] + [SummaryCell(None, left_role)] * (
+        left[1] - left[0])
+    cells += [SummaryCell(right_text, right_role)] + [SummaryCell(None, right_role)] * (
+        right[1] - right[0])
+    return cells
+
+
+# --- tabs --------------------------------------------------------------------------------------
+
+
+def _summary_tab(ctx: _Context) -> SummaryTab:
+    b = _Builder(TAB_SUMMARY, [6, 10, 62, 13, 13, 11, 36])
+    _title_block(b, ctx, f"TỔNG HỢP SỐ LIỆU TOÀN {ctx.province_word.upper()}",
+                 [(ctx.campaign.title, "heading")], status=True)
+    b.header(["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu", "Tổng số (mẫu số)", "Tỷ lệ",
+              "Ghi chú"])
+    totals = ctx.result.totals
+    expected = totals.expected
+    b.row([SummaryCell("I", "center", bold=True),
+           SummaryCell("Tiến độ báo cáo", "group")] + [SummaryCell(None, "group")] * 5)
+    b.tab.merges.append((b.next_row - 1, 2, b.next_row - 1, 7))
+    progress = [
+        ("Số đơn vị đã nộp báo cáo hợp lệ", totals.reported, totals.reporting_rate,
+         "trên số đơn vị phải báo cáo"),
+        ("Số đơn vị nộp báo cáo hợp lệ đúng hạn", totals.on_time, totals.on_time_rate,
+         f"hạn nộp: {vi_datetime(ctx.campaign.deadline.astimezone(ctx.campaign.tz))}"),
+    ]
+    for n, (label, value, rate, note) in enumerate(progress, start=1):
+        b.row([SummaryCell(n, "center"), SummaryCell(None, "center"), SummaryCell(label, "text"),
+               SummaryCell(value, "count"), SummaryCell(expected, "count"),
+               SummaryCell(rate, "percent"), SummaryCell(note, "text")])
+    excluded = totals.excluded
+    b.row([SummaryCell(3, "center"), SummaryCell(None, "center"),
+           SummaryCell("Số đơn vị không yêu cầu báo cáo", "text"),
+           SummaryCell(excluded, "count"), SummaryCell(None, "count"),
+           SummaryCell(None, "percent"), SummaryCell("không tính vào các tỷ lệ", "text")])
+
+    b.row([SummaryCell("II", "center", bold=True),
+           SummaryCell("Số liệu tổng hợp theo đề cương", "group")]
+          + [SummaryCell(None, "group")] * 5)
+    b.tab.merges.append((b.next_row - 1, 2, b.next_row - 1, 7))
+    figures = ctx.figures.indicators
+    for n, ind in enumerate(ctx.form.indicators, start=1):
+        data = figures.get(ind.id, {})
+        value = data.get("value")
+        denominator, share, share_role, note = None, None, "percent", None
+        if ind.measure == "compile":
+            texts = value if isinstance(value, list) else []
+            value = len(texts)
+            note = f"số đơn vị nêu nội dung; chi tiết tại tab {TAB_ASSESSMENTS}, mục {ind.outline}"
+        elif ind.per:
+            denominator = figures.get(ind.per, {}).get("value")
+            share_role = "ratio"
+            share = value / denominator if denominator and value is not None else None
+            note = f"tỷ lệ so với: {_lower_first(figures.get(ind.per, {}).get('label', ind.per))}"
+        elif data.get("denominator") is not None:
+            denominator = data["denominator"]
+            share = value / denominator if denominator and value is not None else None
+            note = "tỷ lệ trên tổng số đơn vị theo danh mục"
+        b.row([SummaryCell(n, "center"), SummaryCell(ind.outline, "center"),
+               SummaryCell(data.get("label", ind.label), "text"),
+               SummaryCell(plain(value), "count"), SummaryCell(plain(denominator), "count"),
+               SummaryCell(share, share_role), SummaryCell(note, "text")])
+    return b.tab
+
+
+def _appendix_name(tab: Tab) -> str:
+    return tab.title.split(".", 1)[0].strip() if "." in tab.title else tab.name
+
+
+def _value_cell(form: Form, fld: FormField, value: Any, applies: bool = True) -> SummaryCell:
+    fill = None if applies else NOT_APPLICABLE_FILL
+    value = plain(value)
+    if fld.type == "yesno":
+        if isinstance(value, bool):
+            value = form.yes_label if value else form.no_label
+        return SummaryCell(value, "center", fill)
+    if fld.type == "count":
+        return SummaryCell(value, "count" if not isinstance(value, str) else "text", fill)
+    if fld.type == "number":
+        return SummaryCell(value, "number" if not isinstance(value, str) else "text", fill)
+    if fld.type == "date" and isinstance(value, dt.date):
+        return SummaryCell(value, "date", fill)
+    return SummaryCell(None if value is None else str(value), "text", fill)
+
+
+def _total_cell(fld: FormField, rows: list[dict[str, Any]]) -> SummaryCell:
+    values = [row.get(fld.id) for row in rows]
+    if fld.type == "yesno":
+        return SummaryCell(sum(v is True for v in values), "count", bold=True)
+    if fld.type in ("count", "number"):
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return SummaryCell(plain(sum(numbers)), fld.type if fld.type == "number" else "count",
+                           bold=True)
+    return SummaryCell(None, "text", bold=True)
+
+
+def _field_width(fld: FormField) -> float:
+    return 30 if fld.type in ("url", "text") else 14
+
+
+def _units_table(b: _Builder, ctx: _Context, table: str, block: UnitsBlock) -> None:
+    form = ctx.form
+    fields = block.fields
+    ident = 6
+    b.header(["STT", "Đơn vị báo cáo", block.key_label, block.name_label, "Loại",
+              block.period_label] + [f.label for f in fields])
+    rows = ctx.figures.rows(table)
+    periods = (("before", block.before_label, UNIT_TYPES_BEFORE, "I"),
+               ("after", block.after_label, UNIT_TYPES_AFTER, "II"))
+    width = ident + len(fields)
+    outside_types = False
+    for period, label, types, numeral in periods:
+        part = sorted((r for r in rows if r.get("period") == period),
+                      key=lambda r: (str(r.get("unit_code")), str(r.get("row_code"))))
+        number = b.row([SummaryCell(numeral, "center", bold=True), SummaryCell(label, "group")]
+                       + [SummaryCell(None, "group")] * (width - 2))
+        b.tab.merges.append((number, 2, number, width))
+        for n, row in enumerate(part, start=1):
+            b.row([SummaryCell(n, "center"), SummaryCell(row.get("unit_name"), "text"),
+                   SummaryCell(row.get("row_code"), "center"),
+                   SummaryCell(row.get("row_name"), "text"),
+                   SummaryCell(_capital(str(row.get("row_type") or "")), "center"),
+                   SummaryCell(label, "center")]
+                  + [_value_cell(form, f, row.get(f.id), f.applies_to(period)) for f in fields])
+        counted = [r for r in part if r.get("row_type") in types]
+        outside_types |= len(counted) < len(part)
+        number = b.row([SummaryCell(f"Cộng {_lower_first(label)}", "total")]
+                       + [SummaryCell(None, "total")] * (ident - 1)
+                       + [_total_cell(f, counted) if f.applies_to(period)
+                          else SummaryCell(None, "total", NOT_APPLICABLE_FILL) for f in fields])
+        b.tab.merges.append((number, 1, number, ident))
+        whole = ctx.figures.denominators[period]
+        number = b.row(
+            [SummaryCell(f"Tỷ lệ trên tổng số {whole:,} đơn vị theo danh mục".replace(",", "."),
+                         "total")]
+            + [SummaryCell(None, "total")] * (ident - 1)
+            + [SummaryCell(sum(r.get(f.id) is True for r in counted) / whole, "percent",
+                           bold=True)
+               if f.type == "yesno" and f.applies_to(period) and whole
+               else SummaryCell(None, "total") for f in fields])
+        b.tab.merges.append((number, 1, number, ident))
+    if outside_types:
+        b.span("Ghi chú: dòng của huyện đảo (trước 01/7/2025, thuộc mục B.I.3) được liệt kê "
+               "nhưng không cộng vào tổng cấp xã.", "note")
+
+
+def _matrix_table(b: _Builder, ctx: _Context, table: str, block: MatrixBlock) -> None:
+    fields = block.fields
+    ident = 4
+    b.header(["STT", "Đơn vị báo cáo", "Mã đơn vị", block.row_label] + [f.label for f in fields])
+    rows = ctx.figures.rows(table)
+    order = {r.id: i for i, r in enumerate(block.rows)}
+    labels = {r.id: r.label for r in block.rows}
+    rows.sort(key=lambda r: (str(r.get("unit_code")), order.get(r.get("row_code"), len(order))))
+    for n, row in enumerate(rows, start=1):
+        b.row([SummaryCell(n, "center"), SummaryCell(row.get("unit_name"), "text"),
+               SummaryCell(row.get("unit_code"), "center"),
+               SummaryCell(labels.get(row.get("row_code"), row.get("row_code")), "text")]
+              + [_value_cell(ctx.form, f, row.get(f.id)) for f in fields])
+    totals = [("Cộng toàn " + ctx.province_word, rows)] + [
+        (f"Trong đó: {_lower_first(r.label)}", [x for x in rows if x.get("row_code") == r.id])
+        for r in block.rows]
+    for label, part in totals:
+        number = b.row([SummaryCell(label, "total")] + [SummaryCell(None, "total")] * (ident - 1)
+                       + [_total_cell(f, part) for f in fields])
+        b.tab.merges.append((number, 1, number, ident))
+
+
+def _figure_fields(block: ItemsBlock) -> list[FormField]:
+    return [f for f in block.fields if f.type not in TEXT_TYPES]
+
+
+def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> None:
+    fields = _figure_fields(block)
+    ident = 3
+    width = ident + len(fields)
+    if block.title:
+        b.span(block.title, "heading", 1, width)
+    number = b.row(SummaryCell(label, "header") for label in
+                   ["STT", "Đơn vị báo cáo", "Mã đơn vị"] + [f.label for f in fields])
+    if b.tab.header_rows is None:
+        b.tab.header_rows = (number, number)
+        b.tab.freeze_rows = number
+    rows = sorted(ctx.figures.rows(table),
+                  key=lambda r: str(r.get("unit_code")))
+    for n, row in enumerate(rows, start=1):
+        b.row([SummaryCell(n, "center"), SummaryCell(row.get("unit_name"), "text"),
+               SummaryCell(row.get("unit_code"), "center")]
+              + [_value_cell(ctx.form, f, row.get(f.id)) for f in fields])
+    number = b.row([SummaryCell("Cộng toàn " + ctx.province_word, "total")]
+                   + [SummaryCell(None, "total")] * (ident - 1)
+                   + [_total_cell(f, rows) for f in fields])
+    b.tab.merges.append((number, 1, number, ident))
+
+
+def _appendix_widths(tab: Tab) -> list[float]:
+    if any(isinstance(block, UnitsBlock) for block in tab.blocks):
+        return [6, 24, 10, 24, 10, 15]
+    return [6, 26, 10, 30]
+
+
+def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
+    b = _Builder(_appendix_name(tab), _appendix_widths(tab))
+    for block in tab.blocks:  # widths first: the title block spreads over every column
+        if isinstance(block, UnitsBlock):
+            for i, fld in enumerate(block.fields, start=7):
+                b.widen(i, _field_width(fld))
+        elif isinstance(block, MatrixBlock):
+            for i, fld in enumerate(block.fields, start=5):
+                b.widen(i, _field_width(fld))
+        elif isinstance(block, ItemsBlock):
+            for i, fld in enumerate(_figure_fields(block), start=4):
+                b.widen(i, _field_width(fld))
+    reported, expected = len(ctx.figures.reported), len(ctx.figures.expected)
+    _title_block(b, ctx, tab.title.upper(), [
+        (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị; "
+         f"tình hình các đơn vị xem tab {TAB_STATUS})", "subtitle")])
+    first = True
+    for block in tab.blocks:
+        table = f"{tab.id}.{block.id}"
+        if isinstance(block, ItemsBlock) and not _figure_fields(block):
+            continue  # free text: compiled on the assessments tab
+        if not first:
+            b.blank()
+        first = False
+        if isinstance(block, UnitsBlock):
+            _units_table(b, ctx, table, block)
+        elif isinstance(block, MatrixBlock):
+            _matrix_table(b, ctx, table, block)
+        elif isinstance(block, ItemsBlock):
+            _items_table(b, ctx, table, block)
+    return b.tab
+
+
+def _status_tab(ctx: _Context) -> SummaryTab:
+    b = _Builder(TAB_STATUS, [6, 10, 28, 10, 20, 32, 8, 10, 17, 17, 36])
+    _title_block(b, ctx, "TÌNH HÌNH NỘP BÁO CÁO CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU", status=True)
+    b.header(["STT", "Mã đơn vị", "Tên đơn vị", "Loại", "Trạng thái", "Cờ", "Số lỗi",
+              "Số cảnh báo", "Sửa lần cuối", "Nộp hợp lệ lần đầu", "Ghi chú"])
+    tz = ctx.campaign.tz
+    for n, unit in enumerate(ctx.result.units, start=1):
+        cells = [
+            SummaryCell(n, "center"), SummaryCell(unit.code, "center"),
+            SummaryCell(unit.name, "text"), SummaryCell(_capital(unit.type), "center"),
+            SummaryCell(_capital(status_vi(unit.status)), "text"),
+            SummaryCell(flags_vi(unit.flags), "text"),
+            SummaryCell(unit.errors, "count"), SummaryCell(unit.warnings, "count"),
+            SummaryCell(_local(unit.last_modified, tz), "datetime"),
+            SummaryCell(_local(unit.first_accepted, tz), "datetime"),
+            SummaryCell(unit.reason, "text"),
+        ]
+        b.row(replace(cell, fill=STATUS_FILLS.get(unit.status)) for cell in cells)
+    b.blank()
+    counts = ctx.result.totals.by_status
+    b.row([SummaryCell(None, "note"), SummaryCell("Chú thích màu", "note", bold=True)])
+    for status, colour in STATUS_FILLS.items():
+        number = b.row([SummaryCell(None, "note"),
+                        SummaryCell(_capital(status_vi(status)), "text", colour),
+                        SummaryCell(None, "text", colour),
+                        SummaryCell(counts[status], "count", colour)])
+        b.tab.merges.append((number, 2, number, 3))
+    _notes_block(b, ctx.result.notes)
+    return b.tab
+
+
+def _notes_block(b: _Builder, notes: Iterable[str]) -> None:
+    """The run's notes about files (several for one unit, other province, no code, dates)."""
+    if not notes:
+        return
+    b.blank()
+    b.row([SummaryCell(None, "note"), SummaryCell("Ghi chú về tệp", "note", bold=True)])
+    for note in notes:
+        b.span(note, "text", first=2)
+
+
+def _issues_tab(ctx: _Context) -> SummaryTab:
+    b = _Builder(TAB_ISSUES, [6, 10, 28, 12, 8, 11, 14, 80])
+    _title_block(b, ctx, "DANH SÁCH LỖI VÀ CẢNH BÁO TRONG BÁO CÁO CỦA CÁC ĐƠN VỊ", status=True)
+    b.header(["STT", "Mã đơn vị", "Tên đơn vị", "Trang", "Ô", "Mức độ", "Loại", "Nội dung"])
+    ordered = sorted(ctx.result.issues, key=lambda i: (i.unit or "", i.severity != "error"))
+    for n, issue in enumerate(ordered, start=1):
+        b.row([SummaryCell(n, "center"), SummaryCell(issue.unit, "center"),
+               SummaryCell(_unit_name(ctx, issue.unit), "text"),
+               SummaryCell(issue.sheet, "text"), SummaryCell(issue.cell, "center"),
+               SummaryCell(severity_vi(issue.severity), "center", bold=issue.is_error),
+               SummaryCell(kind_vi(issue.kind), "text"),
+               SummaryCell(issue.message, "text")])
+    if not ordered:
+        b.span("Không có lỗi hoặc cảnh báo.", "text")
+    return b.tab
+
+
+def _unit_name(ctx: _Context, code: str | None) -> str | None:
+    if not code:
+        return None
+    if code in ctx.units:
+        return ctx.units[code].name
+    try:
+        return registry.unit(code).name
+    except registry.UnknownUnit:
+        return None
+
+
+def _answers(ctx: _Context) -> list[tuple[str, str, list[dict[str, str]]]]:
+    """(section id, title, [{code, name, answer}]) in outline order, form order within."""
+    found: list[tuple[str, str, list[dict[str, str]]]] = []
+    for section in ctx.form.sections.commune_sections:
+        found.append((section.id, section.title,
+                      list(ctx.figures.assessments.get(section.id, []))))
+    for tab in ctx.form.tabs:
+        for block in tab.blocks:
+            if not isinstance(block, ItemsBlock) or not any(isinstance(
+                    other, (UnitsBlock, MatrixBlock)) for other in tab.blocks):
+                continue
+            texts = [f for f in block.fields if f.type in TEXT_TYPES]
+            if not texts:
+                continue
+            match = _OUTLINE_IN_TITLE.search(block.title or "")
+            section_id = match.group(1).strip() if match else _appendix_name(tab)
+            heading = _OUTLINE_IN_TITLE.sub("", block.title or "").strip()
+            rows = ctx.figures.rows(f"{tab.id}.{block.id}")
+            rows.sort(key=lambda r: str(r.get("unit_code")))
+            for fld in texts:
+                title = f"{_appendix_name(tab)} - {heading}: {fld.label}" if heading else (
+                    f"{_appendix_name(tab)}: {fld.label}")
+                answers = [{"code": r.get("unit_code"), "name": r.get("unit_name"),
+                            "answer": str(r[fld.id])}
+                           for r in rows if r.get(fld.id) is not None and str(r[fld.id]).strip()]
+                found.append((section_id, title, answers))
+    order = {id(item): i for i, item in enumerate(found)}
+    return sorted(found, key=lambda item: (outline_key(item[0]), order[id(item)]))
+
+
+def _assessments_tab(ctx: _Context) -> SummaryTab:
+    b = _Builder(TAB_ASSESSMENTS, [6, 10, 40, 10, 26, 80])
+    _title_block(b, ctx, "TỔNG HỢP Ý KIẾN ĐÁNH GIÁ CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU THEO ĐỀ CƯƠNG")
+    sections = ctx.form.sections
+    b.header(["STT", sections.id_label, sections.title_label, "Mã đơn vị", "Đơn vị",
+              sections.answer_label])
+    n = 0
+    for section_id, title, answers in _answers(ctx):
+        for answer in answers or [None]:
+            n += 1
+            b.row([SummaryCell(n, "center"), SummaryCell(section_id, "center"),
+                   SummaryCell(title, "text"),
+                   SummaryCell(answer["code"] if answer else None, "center"),
+                   SummaryCell(answer["name"] if answer else None, "text"),
+                   SummaryCell(answer["answer"], "text") if answer
+                   else SummaryCell(NO_ANSWER, "text")])
+    return b.tab
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+def summary_model(campaign: Campaign, form: Form, result: RunResult) -> list[SummaryTab]:
+    """Every tab of the province summary, ready for any renderer."""
+    province = result.province.name
+    tz = campaign.tz
+    status_line = (f"{AS_OF_PREFIX}: {vi_datetime(result.as_of.astimezone(tz))} "
+                   f"(hạn nộp: {vi_datetime(campaign.deadline.astimezone(tz))})")
+    ctx = _Context(
+        campaign=campaign, form=form, result=result,
+        committee=committee_line(province), department=campaign.department.upper(),
+        province_word=_province_word(province), data_as_of=vi_date(campaign.data_as_of),
+        status_line=status_line, units={u.code: u for u in result.units},
+    )
+    appendices = [tab for tab in form.tabs
+                  if any(isinstance(block, (UnitsBlock, MatrixBlock)) for block in tab.blocks)]
+    return ([_summary_tab(ctx)] + [_appendix_tab(ctx, tab) for tab in appendices]
+            + [_status_tab(ctx), _issues_tab(ctx), _assessments_tab(ctx)])

@@ -1,0 +1,267 @@
+"""Where everything goes in a commune's workbook, described once from the form config.
+
+The layout is a list of cells per tab (value, role, validation) plus column widths, merges
+and frozen rows. The .xlsx template (:mod:`ttcs.workbook.template`) and the Google Sheets renderer
+draw the same layout; the parser does not depend on it (it locates by labels and codes), so
+a commune that inserts rows or moves columns still parses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ttcs.campaign.registry import Unit
+from ttcs.workbook.form import (
+    Form,
+    FormField,
+    ItemsBlock,
+    MatrixBlock,
+    SectionsBlock,
+    Tab,
+    UnitsBlock,
+)
+from ttcs.workbook.issues import column_letter
+from ttcs.workbook.live_checks import Mark, TableArea, hints, plan, tab_counts
+
+# (table, row, field): ("PL01.stations", "18859:after", "has_station"),
+# ("PL03.staff", "propagandists", "total"), ("PL03.training", "", "training_sessions"),
+# ("sections", "B.IV.2", "answer").
+Ref = tuple[str, str, str]
+# "live": a formula the spreadsheet computes (the count of problems); never a field.
+Role = Literal["title", "label", "header", "key", "input", "na", "note", "live"]
+Validation = Literal["yesno", "count", "choice", "date"] | None
+GUIDE = (
+    "Đơn vị điền số liệu vào các ô trắng của các trang PL01, PL02, PL03, Đánh giá và Xác nhận; "
+    "các ô tô xám (mã, tên đơn vị, tiêu đề) đã điền sẵn và được khóa.",
+    "Trước ngày 01/7/2025: điền một dòng cho mỗi xã, phường, thị trấn cũ đã sáp nhập vào đơn vị "
+    "(đã điền sẵn mã và tên). Sau ngày 01/7/2025: điền dòng của đơn vị mới.",
+    'Các cột Có/Không: chọn "Có" hoặc "Không" trong danh sách.',
+    "Các cột số lượng: nhập số nguyên không âm (ví dụ 12), không ghi kèm đơn vị tính.",
+    "Số liệu tính đến ngày {data_as_of}. Hạn gửi báo cáo: {deadline}.",
+    'Khi đã nhập đầy đủ, vào trang "Xác nhận" chọn "Có" ở ô "Đã hoàn thành". '
+    "Hệ thống kiểm tra hằng đêm và gửi thông báo nếu còn ô thiếu hoặc sai.",
+    "Bảng tính tự kiểm tra ngay khi nhập: ô tô vàng là mục bắt buộc chưa nhập, ô tô đỏ là số "
+    "liệu sai hoặc mâu thuẫn, ô tô cam là số liệu bất thường cần kiểm tra lại; màu tự mất khi "
+    'đã sửa đúng. Chọn một ô để xem điều kiện kiểm tra; trang "Xác nhận" cho biết còn bao '
+    "nhiêu ô cần sửa.",
+    "Không đổi tên, không xóa các trang và các dòng tiêu đề; "
+    "có thể thêm ghi chú ở cột trống bên phải.",
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int  # 1-based
+    col: int  # 1-based
+    value: str | int | None
+    role: Role
+    validation: Validation = None
+    choices: tuple[str, ...] = ()
+    bounds: tuple[float | None, float | None] = (None, None)  # a count's min and max
+    wrap: bool = False
+    ref: Ref | None = None  # what an input cell answers, for filling a workbook in
+
+
+@dataclass
+class TabLayout:
+    tab_id: str
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    freeze_rows: int = 0
+    tables: dict[str, TableArea] = field(default_factory=dict)  # "PL01.stations" -> area
+    marks: list[Mark] = field(default_factory=list)  # live checks (conditional formats)
+    hints: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> message
+
+    @property
+    def last_row(self) -> int:
+        return max((cell.row for cell in self.cells), default=0)
+
+    def add(self, row: int, col: int, value: str | int | None, role: Role, **extra) -> None:
+        self.cells.append(Cell(row, col, value, role, **extra))
+
+
+def workbook_layout(form: Form, unit: Unit, texts: dict[str, str]) -> list[TabLayout]:
+    """The whole workbook for one unit; ``texts`` fills {data_as_of} and {deadline} in the guide."""
+    layouts = [_tab(form, tab, unit, texts) for tab in form.tabs]
+    checks = plan(form, layouts)
+    for layout in layouts:
+        layout.marks = checks.marks[layout.name]
+        inputs = {(c.row, c.col) for c in layout.cells if c.role == "input"}
+        layout.hints = {at: text for at, text in hints(layout.marks).items() if at in inputs}
+    _live_count(form, layouts)
+    return layouts
+
+
+def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
+    layout = TabLayout(tab.id, tab.name)
+    layout.add(1, 1, tab.title, "title")
+    layout.merges.append((1, 1, 1, 6))
+    layout.add(2, 1, form.unit_header["code_label"], "label")
+    layout.add(2, 2, unit.code, "key")
+    layout.add(2, 3, form.unit_header["name_label"], "label")
+    layout.add(2, 4, unit.name, "key")
+    layout.widths = {1: 14, 2: 30, 3: 16, 4: 30}
+    row = 4
+    if not tab.blocks:
+        for line in GUIDE:
+            layout.add(row, 1, line.format(**texts), "note", wrap=True)
+            layout.merges.append((row, 1, row, 6))
+            row += 1
+    for block in tab.blocks:
+        table = f"{tab.id}.{block.id}"
+        if isinstance(block, UnitsBlock):
+            row = _units(layout, form, block, unit, row, table)
+        elif isinstance(block, MatrixBlock):
+            row = _matrix(layout, block, form, row, table)
+        elif isinstance(block, ItemsBlock):
+            row = _items(layout, block, form, row, table)
+        elif isinstance(block, SectionsBlock):
+            row = _sections(layout, block, row)
+        row += 1
+    return layout
+
+
+def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, ref: Ref) -> None:
+    if spec.type == "yesno":
+        layout.add(row, col, None, "input", validation="yesno",
+                   choices=(form.yes_label, form.no_label), ref=ref)
+    elif spec.type == "choice":
+        layout.add(row, col, None, "input", validation="choice", choices=tuple(spec.choices),
+                   ref=ref)
+    elif spec.type == "count":
+        layout.add(row, col, None, "input", validation="count", bounds=(spec.min, spec.max),
+                   ref=ref)
+    elif spec.type == "date":
+        layout.add(row, col, None, "input", validation="date", ref=ref)
+    else:
+        layout.add(row, col, None, "input", wrap=spec.type == "text", ref=ref)
+
+
+def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: int,
+           table: str) -> int:
+    heads = [block.key_label, block.name_label, block.period_label]
+    for col, text in enumerate(heads + [f.label for f in block.fields], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = row
+    for col in range(5, 4 + len(block.fields)):
+        layout.widths.setdefault(col, 16)
+    rows = [(p.code, p.name, block.before_label, "before") for p in unit.predecessors]
+    rows.append((unit.code, unit.name, block.after_label, "after"))
+    layout.tables[table] = TableArea(
+        row + 1, row + len(rows), 1, {f.id: c for c, f in enumerate(block.fields, start=4)},
+        3, {"before": block.before_label, "after": block.after_label})
+    for code, name, period_text, period in rows:
+        row += 1
+        layout.add(row, 1, code, "key")
+        layout.add(row, 2, name, "key", wrap=True)
+        layout.add(row, 3, period_text, "key")
+        for col, spec in enumerate(block.fields, start=4):
+            if spec.applies_to(period):
+                _input(layout, row, col, spec, form, (table, f"{code}:{period}", spec.id))
+            else:
+                layout.add(row, col, None, "na")
+    return row + 1
+
+
+def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int, table: str) -> int:
+    for col, text in enumerate([block.row_label] + [f.label for f in block.fields], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = layout.freeze_rows or row
+    layout.tables[table] = TableArea(row + 1, row + len(block.rows), 1,
+                                     {f.id: c for c, f in enumerate(block.fields, start=2)})
+    for matrix_row in block.rows:
+        row += 1
+        layout.add(row, 1, matrix_row.label, "key", wrap=True)
+        for col, spec in enumerate(block.fields, start=2):
+            _input(layout, row, col, spec, form, (table, matrix_row.id, spec.id))
+    return row + 1
+
+
+def _items(layout: TabLayout, block: ItemsBlock, form: Form, row: int, table: str) -> int:
+    if block.title:
+        layout.add(row, 1, block.title, "header", wrap=True)
+        layout.merges.append((row, 1, row, 4))
+        row += 1
+    for spec in block.fields:
+        layout.add(row, 1, spec.label, "label", wrap=True)
+        _input(layout, row, 2, spec, form, (table, "", spec.id))
+        if spec.type == "text":
+            layout.merges.append((row, 2, row, 6))
+        row += 1
+    return row
+
+
+def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
+    for col, text in enumerate([block.id_label, block.title_label, block.answer_label], start=1):
+        layout.add(row, col, text, "header", wrap=True)
+    layout.freeze_rows = row
+    layout.widths.update({1: 10, 2: 60, 3: 90})
+    for section in block.commune_sections:
+        row += 1
+        layout.add(row, 1, section.id, "key")
+        layout.add(row, 2, section.title + (" (bắt buộc)" if section.required else ""), "key",
+                   wrap=True)
+        layout.add(row, 3, None, "input", wrap=True, ref=("sections", section.id, "answer"))
+    return row + 1
+
+
+COUNT_HEADERS = ("Trang", "Số ô cần nhập hoặc sửa (tô vàng, đỏ)",
+                 "Số ô cần kiểm tra lại (tô cam)")
+
+
+def _live_count(form: Form, layouts: list[TabLayout]) -> None:
+    """On the tab of the completion mark: per tab, how many cells the live checks colour,
+    and a sentence beside "Đã hoàn thành". Labels and formulas sit where no field is read
+    (the parser reads a field only to the right of its own label)."""
+    home = next(t for t in layouts if t.tab_id == form.tab_of(_completion_table(form)).id)
+    mark = next(c for c in home.cells if c.ref and c.ref[2] == form.completion_field.id)
+    row = home.last_row + 2
+    for col, text in enumerate(COUNT_HEADERS, start=1):
+        home.add(row, col, text, "header", wrap=True)
+    first = row + 1
+    for layout in layouts:
+        if layout.marks:
+            row += 1
+            errors, warnings = tab_counts(layout.marks)
+            home.add(row, 1, layout.name, "key")
+            home.add(row, 2, errors, "live")
+            home.add(row, 3, warnings, "live")
+    row += 1
+    home.add(row, 1, "Tổng", "label")
+    for col in (2, 3):
+        letter = column_letter(col)
+        home.add(row, col, f"=SUM({letter}{first}:{letter}{row - 1})", "live")
+    errors, warnings = f"B{row}", f"C{row}"
+    home.add(mark.row, mark.col + 1, (
+        f'=IF({errors}>0,"Còn "&{errors}&" ô cần nhập hoặc sửa (tô vàng, đỏ): sửa xong mới '
+        f'chọn Có",IF({warnings}>0,"Đã đủ; còn "&{warnings}&" ô tô cam cần kiểm tra lại",'
+        '"Đã nhập đủ, không còn ô nào cần sửa"))'), "live")
+    home.merges.append((mark.row, mark.col + 1, mark.row, mark.col + 4))
+
+
+def _completion_table(form: Form) -> str:
+    field_id = form.completion_field.id
+    return next(t for t, b in form.tables.items() if field_id in {f.id for f in b.fields})
+
+
+def workbook_values(layouts: list[TabLayout], answers: Mapping[Ref, Any] | None = None,
+                    ) -> dict[str, list[list[Any]]]:
+    """The workbook's cells as tab -> rows of values (the raw shape every backend returns):
+    pre-filled cells plus ``answers``, without rendering a file. Formulas ("live" cells) are
+    left out: their values are the spreadsheet's to compute."""
+    raw: dict[str, list[list[Any]]] = {}
+    for layout in layouts:
+        rows: list[list[Any]] = [[] for _ in range(layout.last_row)]
+        for cell in layout.cells:
+            value = answers.get(cell.ref) if answers and cell.ref else cell.value
+            if value is None or cell.role == "live":
+                continue
+            row = rows[cell.row - 1]
+            row.extend([None] * (cell.col - len(row)))
+            row[cell.col - 1] = value
+        raw[layout.name] = rows
+    return raw
