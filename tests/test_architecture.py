@@ -1,4 +1,5 @@
-"""Imports point one way: config → ttcs (no Prefect) → tasks → flows → CLI."""
+"""Imports point one way: config → ttcs (no Prefect) → tasks → flows → CLI, and inside ttcs
+from the base modules up through the parts of LAYERS (docs/design.md §1)."""
 
 from __future__ import annotations
 
@@ -139,3 +140,46 @@ def test_cli_depends_on_flows_and_ttcs_not_on_tasks() -> None:
              for p, m in _project_imports(ROOT / "ttcs" / "cli").items()}
     assert {p: m for p, m in wrong.items() if m} == {}
 
+
+# The parts of ttcs, lowest first: a part imports only parts before it (docs/design.md, "Layers").
+LAYERS = ("base", "campaign", "google", "workbook", "state", "backends", "run", "outputs",
+          "reminders", "demo", "cli")
+BASE_MODULES = {"ttcs.errors", "ttcs.labels", "ttcs.text"}
+
+
+def _part(module: str) -> str | None:
+    """``ttcs.run.collect`` -> ``run``; the base modules -> ``base``; the package itself -> None."""
+    if module == "ttcs":
+        return None
+    return "base" if module in BASE_MODULES else module.split(".")[1]
+
+
+def _upward(graph: dict[str, set[str]], layers: tuple[str, ...]) -> set[str]:
+    """Every import of a part from a part above it (or from a module in no known part)."""
+    rank = {part: i for i, part in enumerate(layers)}
+    wrong = set()
+    for source, targets in graph.items():
+        for target in targets:
+            low, high = _part(target), _part(source)
+            if low is None or high is None or low == high:
+                continue
+            if low not in rank or high not in rank or rank[low] > rank[high]:
+                wrong.add(f"{source} -> {target}")
+    return wrong
+
+
+def test_every_ttcs_module_belongs_to_a_layer() -> None:
+    parts = {_part(module) for module in _ttcs_graph()} - {None}
+    assert parts == set(LAYERS)
+
+
+def test_ttcs_parts_import_only_the_layers_below_them() -> None:
+    assert _upward(_ttcs_graph(), LAYERS) == set()
+
+
+def test_layer_check_sees_an_upward_import() -> None:
+    graph = {"ttcs.backends.select": {"ttcs.outputs.feedback", "ttcs.errors"},
+             "ttcs.outputs.feedback": {"ttcs.backends", "ttcs.run.collect"},
+             "ttcs.misc.new": {"ttcs.errors"}}
+    assert _upward(graph, LAYERS) == {"ttcs.backends.select -> ttcs.outputs.feedback",
+                                      "ttcs.misc.new -> ttcs.errors"}
