@@ -1,4 +1,5 @@
-"""Facts about the registry built from vietnam-provinces and vietnamadminunits (DESIGN.md §2)."""
+"""Facts about the registry built from vietnam-provinces and vietnamadminunits
+(docs/design.md §2)."""
 
 from __future__ import annotations
 

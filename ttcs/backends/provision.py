@@ -1,5 +1,5 @@
 """Giving every unit its Google spreadsheet: created, laid out, shared, and written into the
-contacts (DESIGN.md §5, README "Google Sheets").
+contacts (docs/design.md §5, README "Google Sheets").
 
 A service account has no Drive storage of its own, so a spreadsheet is created either in a
 Shared Drive folder the service account may write to (``shared_drive``), or by the

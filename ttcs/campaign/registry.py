@@ -1,6 +1,6 @@
 """Registry of the new communes (after 1 July 2025) and the old units each one reports for.
 
-Built at run time from two pinned PyPI packages (DESIGN.md §2):
+Built at run time from two pinned PyPI packages (docs/design.md §2):
 
 - ``vietnam-provinces`` gives the codes, names and types of the 34 provinces and 3,321 new units;
 - ``vietnamadminunits`` gives the old units and the 2025 conversion table (new unit <- old units).

@@ -2,7 +2,7 @@
 
 Without ``PREFECT_API_URL`` Prefect starts a temporary in-process server for each command: it is
 slow to start, is killed at exit while still recording (task-run history is lost) and prints
-tracebacks and telemetry errors (DESIGN.md §7). :func:`prefect_api` instead either uses the
+tracebacks and telemetry errors (docs/design.md §7). :func:`prefect_api` instead either uses the
 server a coordinator already runs (``PREFECT_API_URL`` in the environment or the active Prefect
 profile) or starts ``prefect server start`` on a free local port, with its SQLite database in a
 ``PREFECT_HOME`` of our own so run history persists between commands, and stops it afterwards.
@@ -166,9 +166,9 @@ def _client_workers(url: str, log_file: Path | None) -> Iterator[None]:
     With ``log_file`` (a server of our own), the exit also waits until the server has recorded
     the last task-run event this process sent. Prefect 3 clients report task runs as events; the
     server records them later, from an in-memory queue that is lost when the server stops
-    (DESIGN.md §7: most task-run history was lost that way). The events of one process reach the
-    server in order and are recorded in order, so once the state carried by the last task-run
-    event exists, all earlier ones do too.
+    (docs/design.md §7: most task-run history was lost that way). The events of one process
+    reach the server in order and are recorded in order, so once the state carried by the last
+    task-run event exists, all earlier ones do too.
     """
     from prefect.events.clients import PrefectEventsClient
     from prefect.events.worker import EventsWorker

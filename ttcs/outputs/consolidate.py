@@ -3,7 +3,7 @@
 - one table per block: a row per unit row (old units before 01/7/2025 and the new unit after,
   or a role), with the registry's code, name and type of that row;
 - every indicator of config/form.yaml (the outline's B.I.1.a, B.I.2.a, B.III figures) with its
-  registry denominator (DESIGN.md §2: before = old communes of the types, after = new units
+  registry denominator (docs/design.md §2: before = old communes of the types, after = new units
   of the types) and percentage;
 - the written assessments compiled per section (unit → answer);
 - the coverage: the units consolidated out of the units expected, and the registry counts of

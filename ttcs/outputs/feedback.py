@@ -1,5 +1,5 @@
 """The feedback tab: each unit's status and issues written into its own spreadsheet, where the
-commune types (DESIGN.md §5).
+commune types (docs/design.md §5).
 
 After a nightly run has judged the units, every commune spreadsheet whose feedback changed —
 status, flags or issues — gets one batched write: a "Kết quả kiểm tra" tab (added, protected,

@@ -14,7 +14,7 @@ right, then the title and "(Số liệu tính đến ngày …)"):
   label, value, denominator, percentage or ratio);
 - "Phụ lục 01" … "Phụ lục 03": a row per unit row of each units, matrix or items table, with
   province totals (Có counted, counts summed) and, for units tables, percentages over the
-  registry denominators of the consolidation (DESIGN.md §2);
+  registry denominators of the consolidation (docs/design.md §2);
 - "Tình trạng": each unit's status and flags, the row filled with the status colour;
 - "Lỗi": every validation issue;
 - "Đánh giá": the written answers compiled per outline section. Free-text fields of the

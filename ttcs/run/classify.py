@@ -1,4 +1,4 @@
-"""Each unit's status and flags at a run's as-of time (DESIGN.md §4).
+"""Each unit's status and flags at a run's as-of time (docs/design.md §4).
 
 - status follows the sheet as it is now; ``unreachable`` when it could not be read;
 - an accepted submission is a state seen marked complete with no errors, timed by the sheet's

@@ -1,4 +1,4 @@
-"""One workbook from cells to verdict: parse, check, and the unit's status (DESIGN.md §4)."""
+"""One workbook from cells to verdict: parse, check, and the unit's status (docs/design.md §4)."""
 
 from __future__ import annotations
 
