@@ -23,10 +23,10 @@ test: $(STAMP)
 
 # Benchmarks print figures; they are not part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python bench/sheets.py
+	$(BIN)/python -m bench.sheets
 
 bench-nightly: $(STAMP)
-	$(BIN)/python bench/nightly_country.py
+	$(BIN)/python -m bench.nightly_country
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ Counts are HTTP requests the fake saw, token calls excluded, also per Google quo
 (Sheets reads, Sheets writes, Drive: each has its own quota). Prints a table and writes
 bench-results.json at the repo root.
 
-    .venv/bin/python bench/sheets.py [--scenarios a,b,...]
+    .venv/bin/python -m bench.sheets [--scenarios a,b,...]   (from the repository root)
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def main() -> None:
     results = []
     from ttcs.cli.prefect_server import prefect_api
 
-    with FakeGoogle() as fake, prefect_api(home=ROOT / "bench-data" / "prefect"):
+    with FakeGoogle(check_schema=False) as fake, prefect_api(home=ROOT / "bench-data" / "prefect"):
         fake.set_quota(read=READS, write=READS, window_s=60 / SCALE)
         province = seed(fake, [PROVINCE], WORK / "province")
         # Scenario -> what changes before it runs (seeding is not timed).
