@@ -326,7 +326,8 @@ def _local_server(home: Path, console: Console | None) -> Iterator[LocalServer]:
                 log_file.replace(log_file.with_name(LOG_NAME + ".1"))
         log = log_file.open("ab")
     except OSError as exc:
-        raise RunFailed(f"Không tạo được thư mục cho máy chủ Prefect {home}: {exc}") from None
+        raise RunFailed(f"Không tạo được thư mục cho máy chủ Prefect {home}: {os_reason(exc)}"
+                        ) from None
     with log:
         status = console.status(STATUS_TEXT) if console is not None else contextlib.nullcontext()
         process: subprocess.Popen[bytes] | None = None
