@@ -229,3 +229,22 @@ def test_template_that_cannot_be_written_is_one_line(tmp_path: Path, out: str,
     result = CliRunner().invoke(app, ["template", "--unit", "19363", "--out", target])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [f"Lỗi: không ghi được {target}: {reason}"]
+
+
+def test_unreadable_key_and_contacts_files_say_why_in_vietnamese(tmp_path: Path) -> None:
+    """The reasons of Python's own errors (English) never reach the line."""
+    from ttcs.campaign.contacts import read_contacts
+    from ttcs.errors import ConfigError
+    from ttcs.google.keys import read_json
+
+    latin = tmp_path / "danh-ba.csv"
+    latin.write_bytes("Mã,Tên\n19030,Xã Tân\n".encode("latin-1"))  # saved as Windows-1252
+    with pytest.raises(ConfigError) as caught:
+        read_contacts(latin, "44")
+    assert str(caught.value).endswith("không đọc được tệp danh bạ (không phải văn bản UTF-8 "
+                                      "(byte thứ 2))")
+    broken = tmp_path / "key.json"
+    broken.write_text('{"type": "service_account",\n "x": }', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_json(broken, "service_account")
+    assert "không phải tệp JSON (sai cú pháp ở dòng 2, cột 7)" in str(caught.value)

@@ -37,3 +37,10 @@ _OS_REASONS = {
 def os_reason(exc: OSError) -> str:
     """An operating-system error in Vietnamese words (its own text is English)."""
     return _OS_REASONS.get(exc.errno or -1, exc.strerror or str(exc))
+
+
+def read_reason(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a text file could not be read, in Vietnamese words."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"không phải văn bản UTF-8 (byte thứ {exc.start + 1})"
+    return os_reason(exc)

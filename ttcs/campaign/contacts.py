@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ttcs.campaign import registry
 from ttcs.campaign.contacts_format import is_email, is_phone
-from ttcs.errors import ConfigError
+from ttcs.errors import ConfigError, read_reason
 from ttcs.text import clean, key
 
 # Column id -> header written in templates; headers are matched diacritics-insensitively,
@@ -77,7 +77,7 @@ def read_contacts(path: Path, province_code: str) -> Contacts:
     except FileNotFoundError:
         return Contacts(problems=[f"{path}: chưa có tệp danh bạ"])
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: không đọc được tệp danh bạ ({exc})") from None
+        raise ConfigError(f"{path}: không đọc được tệp danh bạ ({read_reason(exc)})") from None
     rows = list(csv.reader(io.StringIO(text), delimiter=_dialect(text)))
     if not rows:
         return Contacts(problems=[f"{path}: tệp danh bạ trống"])
@@ -164,7 +164,7 @@ def record_spreadsheets(path: Path, sheets: Mapping[str, str], names: Mapping[st
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: không đọc được tệp danh bạ ({exc})") from None
+        raise ConfigError(f"{path}: không đọc được tệp danh bạ ({read_reason(exc)})") from None
     delimiter = _dialect(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter)) if text else []
     if not rows:

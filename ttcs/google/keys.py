@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ttcs.errors import ConfigError
+from ttcs.errors import ConfigError, read_reason
 
 SERVICE_ACCOUNT = "service_account"
 OAUTH_CLIENT = "oauth_client"
@@ -60,9 +60,11 @@ def read_json(path: Path, wanted: str) -> Any:
     except FileNotFoundError:
         raise ConfigError(f"{path}: không tìm thấy tệp; cần {KIND_VI[wanted]}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: không đọc được tệp ({exc}); cần {KIND_VI[wanted]}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: không phải tệp JSON ({exc}); cần "
+        raise ConfigError(f"{path}: không đọc được tệp ({read_reason(exc)}); cần "
+                          f"{KIND_VI[wanted]}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: không phải tệp JSON (sai cú pháp ở dòng {exc.lineno}, cột "
+                          f"{exc.colno}); cần "
                           f"{KIND_VI[wanted]}") from None
 
 
