@@ -182,3 +182,21 @@ def test_memory_ceiling_of_a_workbook_just_within_the_limits(tmp_path: Path, cas
     assert code == 1, output[-3:]
     print(f"peak RSS of ttcs validate at the {case} limit: {peak_kb // 1024} MB")
     assert peak_kb < 300 * 1024
+
+
+def test_a_broken_sheet_is_refused_not_skipped(tmp_path: Path) -> None:
+    """A control character expat refuses, then a far cell: calamine's lenient reader would go
+    on past where the check stopped, so the sheet is refused, never half-checked."""
+    path = hostile.workbook(tmp_path / "hong.xlsx", [
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>x\x01</t></is></c></row>',
+        '<row r="100000"><c r="GR100000"><v>1</v></c></row>'])
+    assert _refusal(path) == ("hong.xlsx: không đọc được bảng tính (tệp .xlsx bị hỏng (phần "
+                              "xl/worksheets/sheet1.xml không phải XML hợp lệ))")
+
+
+def test_a_file_python_cannot_open_as_zip_is_refused_before_calamine(tmp_path: Path) -> None:
+    """Fail closed, with the reason the reader would give."""
+    path = tmp_path / "cu.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)  # an old .xls or encrypted file
+    assert _refusal(path) == ("cu.xlsx: không đọc được bảng tính (tệp được đặt mật khẩu hoặc là "
+                              "định dạng .xls cũ; cần lưu lại dạng .xlsx không mật khẩu)")

@@ -173,3 +173,21 @@ def test_reply_lost_after_data_raises_unconfirmed_not_send_error() -> None:
     with serving(mailbox) as port, pytest.raises(Unconfirmed):
         send(port)
     assert [r.rcpt for r in mailbox.received] == [[mail(UNIT_A), COORDINATOR]]
+
+
+def test_apprise_to_several_services_partly_sent_is_unconfirmed_never_resent() -> None:
+    """One of the unit's two services took the message: a retry would repeat it there."""
+    from ttcs.reminders.notify import send_apprise
+    from ttcs.reminders.reminder_log import SendError, Unconfirmed
+
+    closed = free_port()
+    mailbox = Mailbox()
+    with serving(mailbox) as port:
+        live = f"mailto://127.0.0.1:{port}/a@cau.example?from=ttcs@so.example"
+        dead = f"mailto://127.0.0.1:{closed}/b@cau.example?from=ttcs@so.example"
+        with pytest.raises(Unconfirmed):
+            send_apprise(f"{live} {dead}", "Nhắc báo cáo", "Nội dung")
+        assert [r.to for r in mailbox.take()] == ["a@cau.example"]
+        with pytest.raises(SendError):  # one service, refused: nothing went out, a clean failure
+            send_apprise(dead, "Nhắc báo cáo", "Nội dung")
+        assert mailbox.take() == []

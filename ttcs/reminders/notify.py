@@ -304,6 +304,8 @@ def _notify(url: str, subject: str, body: str) -> None:
     with _apprise_debug():
         result = app.notify(body=body, title=subject, body_format=apprise.NotifyFormat.TEXT,
                             log_level=logging.DEBUG)
+    if not result and len(app) > 1:  # some of the unit's services may have sent it
+        raise Unconfirmed(f"không phải mọi địa chỉ apprise đều nhận tin: {_failure(result)}")
     if not result:
         raise SendError(_failure(result))
 

@@ -14,10 +14,11 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from ttcs.campaign.settings import load_campaign
 from ttcs.errors import RunFailed
@@ -78,7 +79,9 @@ def _advisory_lock(url: str, job: str, wait_s: float) -> Iterator[None]:
     engine = create_engine(url, pool_size=1)
     key = _advisory_key(job)
     try:
-        with engine.connect() as conn:
+        # Autocommit: a session "idle in transaction" for the whole run may be ended by the
+        # server (idle_in_transaction_session_timeout), silently releasing the lock.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             deadline = time.monotonic() + wait_s
             while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 if time.monotonic() >= deadline:
@@ -87,7 +90,9 @@ def _advisory_lock(url: str, job: str, wait_s: float) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                # A lost session released the lock already; that must not hide the run's result.
+                with suppress(DBAPIError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     finally:
         engine.dispose()
 

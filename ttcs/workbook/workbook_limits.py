@@ -26,7 +26,7 @@ from xml.parsers import expat
 
 from ttcs.campaign.settings import ReadLimits
 from ttcs.workbook.issues import column_letter
-from ttcs.workbook.xlsx import UnreadableWorkbook
+from ttcs.workbook.xlsx import UnreadableWorkbook, unreadable_reason
 
 MB = 1024 * 1024
 _CHUNK = 64 * 1024
@@ -63,8 +63,9 @@ def checked_workbook(path: Path, limits: ReadLimits, root: Path | None = None) -
     try:
         target = _regular_file(path, root)
         _check_size(target, limits)
-        if zipfile.is_zipfile(target):  # anything else: the reader says what it is
-            _check_archive(target, limits)
+        if not zipfile.is_zipfile(target):  # calamine would open other formats unchecked
+            raise _Refused(unreadable_reason(target))
+        _check_archive(target, limits)
     except _Refused as exc:
         raise UnreadableWorkbook(f"{path.name}: không đọc được bảng tính ({exc})") from None
     return target
@@ -106,7 +107,8 @@ def _check_archive(target: Path, limits: ReadLimits) -> None:
         with zipfile.ZipFile(target) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # the reader reports a damaged file
+        # Fail closed: calamine's zip reader may open what Python's refuses, unchecked.
+        raise _Refused(unreadable_reason(target)) from None
     declared = sum(info.file_size for info in members)
     if declared > limits.max_unpacked_mb * MB:
         raise _unpacked_over(limits, _mb(declared))
@@ -179,7 +181,12 @@ class _Scan:
                 reader.parser.Parse(chunk, False)
             reader.parser.Parse(b"", True)
         except expat.ExpatError:
-            pass  # not XML (an image) or broken: calamine reads no cell from what follows
+            # An image is not XML. A broken part calamine reads cells from is refused: its
+            # lenient reader would go on past where this check stopped.
+            if name in (_WORKBOOK, _WORKBOOK_RELS) or name.startswith("xl/worksheets/") \
+                    or name.endswith("sharedStrings.xml"):
+                raise _Refused(f"tệp .xlsx bị hỏng (phần {name} không phải XML hợp lệ)"
+                               ) from None
         if name == _WORKBOOK_RELS:
             self.targets = {_part_name(target): self.sheet_rels.get(rel_id, "")
                             for rel_id, target in reader.relations.items()}

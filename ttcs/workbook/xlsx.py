@@ -40,7 +40,8 @@ def _trim(row: list[Any]) -> list[Any]:
     return cells
 
 
-def _reason(path: Path) -> str:
+def unreadable_reason(path: Path) -> str:
+    """Why a file calamine cannot open is no workbook (Vietnamese, for the commune)."""
     if not path.exists():
         return "không tìm thấy tệp"
     with path.open("rb") as handle:
@@ -182,7 +183,7 @@ def read_xlsx(path: Path) -> Raw:
     # calamine raises several unrelated types for a bad file, and a Rust panic is a
     # BaseException (pyo3's PanicException).
     except BaseException as exc:
-        raise UnreadableWorkbook(f"{path.name}: không đọc được bảng tính ({_reason(path)})"
-                                 ) from exc
+        reason = unreadable_reason(path)
+        raise UnreadableWorkbook(f"{path.name}: không đọc được bảng tính ({reason})") from exc
     _restore_special(raw, path)
     return raw
