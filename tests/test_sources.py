@@ -199,3 +199,23 @@ def test_reminders_name_the_file_in_use_not_the_other_claimant(replay) -> None:
                                         read_contacts(campaign.contacts, "44"))}
     assert states[ON_TIME].flags == ("conflict",)
     assert states[ON_TIME].sheet == f"{ON_TIME}.xlsx"
+
+
+def test_a_file_retyped_with_another_units_code_never_takes_over_that_unit(
+        prefect_harness, tmp_path: Path) -> None:
+    """A holds ON_TIME's accepted submission; its staff type LATE's code into it. LATE's own
+    accepted file stays in use (A's marks were earned for ON_TIME), however old A is."""
+    config = _campaign(tmp_path)
+    a = _book(tmp_path, ON_TIME, "a.xlsx", DEADLINE - dt.timedelta(days=5))
+    _night(config, NIGHTS[0])
+    _book(tmp_path, LATE, "b.xlsx", DEADLINE - dt.timedelta(days=3))
+    night2 = _units(_night(config, NIGHTS[1]))
+    assert night2[LATE]["status"] == night2[ON_TIME]["status"] == "submitted"
+    _book(tmp_path, LATE, "a.xlsx", NIGHTS[1] + dt.timedelta(hours=12), filled=False)
+    night3 = _night(config, NIGHTS[2])
+    units = _units(night3)
+    assert units[LATE]["status"] == "submitted"  # b.xlsx, not the blank a.xlsx
+    assert units[LATE]["flags"] == ["conflict"]
+    assert any(f"dùng {tmp_path / 'communes' / 'b.xlsx'}" in n for n in night3["notes"])
+    assert units[ON_TIME]["status"] == "unreachable"
+    assert a.exists()

@@ -144,6 +144,8 @@ def _fetch_one(backend: Backend, store: Store, form: Form, run_id: int, source: 
                                          raw, seen)
     if reason:
         return Fetched(counted, source.unit_hint, None, reason=reason, **common)
+    if state and state.unit != unit:  # its marks were earned for the unit it claimed before
+        common |= {"accepted": False, "in_use": False}
     return Fetched(counted, unit, snapshot_id, read_now=True, **common)
 
 

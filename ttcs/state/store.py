@@ -330,13 +330,15 @@ class Store:
     def sources(self) -> dict[str, SourceState]:
         query = select(sources, feedback.c.modified.label("feedback_modified")).outerjoin(
             feedback, feedback.c.locator == sources.c.locator)
-        accepted = set(self._accepted_locators().values())
-        in_use = set(self._locators_in_use().values())
+        # A mark is earned for a unit: a file that now claims another unit does not carry it.
+        accepted = set(self._accepted_locators().items())
+        in_use = set(self._locators_in_use().items())
         with self.begin() as conn:
             return {r.locator: SourceState(r.locator, r.modified, r.unit, r.snapshot_id,
                                            r.feedback_modified,
                                            Sighting(r.first_seen, r.seen_at, r.dated),
-                                           r.locator in accepted, r.locator in in_use)
+                                           (r.unit, r.locator) in accepted,
+                                           (r.unit, r.locator) in in_use)
                     for r in conn.execute(query)}
 
     def _accepted_locators(self) -> dict[str, str]:
