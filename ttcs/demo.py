@@ -63,15 +63,6 @@ class Demo:
     stories: dict[str, Story]
     excluded: list[str]
 
-    def accepted_answers(self) -> dict[str, dict[Ref, Any]]:
-        """Ground truth: each unit's answers in its last accepted state by the final night."""
-        out = {}
-        for code, story in self.stories.items():
-            states = [story.events[n] for n in sorted(story.events)]
-            if any(state in ("valid", "warnings", "odd") for state in states):
-                out[code] = story.answers
-        return out
-
 
 def nights(deadline: dt.datetime, tz: dt.tzinfo) -> list[dt.datetime]:
     day = deadline.astimezone(tz).date()

@@ -490,12 +490,6 @@ class Store:
                 out.update({r.id: _unpack(r.record) for r in conn.execute(query)})
         return out
 
-    def accepted_records(self, as_of: dt.datetime) -> dict[str, Any]:
-        """Each unit's latest accepted submission seen by ``as_of``: unit -> parsed values."""
-        latest = {unit: seen[-1][1] for unit, seen in self.submissions_until(as_of).items()}
-        records = self.verdict_records(latest.values())
-        return {unit: records[verdict_id] for unit, verdict_id in latest.items()}
-
     def verdict_issues(self, verdict_ids: Iterable[int]) -> dict[int, list[Issue]]:
         ids = list(verdict_ids)
         out: dict[int, list[Issue]] = {i: [] for i in ids}

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ttcs.google.sheets_geometry import merge_requests, width_requests
-from ttcs.workbook.issues import column_letter
 from ttcs.workbook.layout import Cell, TabLayout
 
 GREY = {"red": 0.906, "green": 0.902, "blue": 0.902}
@@ -119,34 +118,6 @@ def mark_requests(sheet_id: int, layout: TabLayout) -> list[dict[str, Any]]:
                                       "values": [{"userEnteredValue": "=" + mark.formula}]},
                         "format": {"backgroundColor": _rgb(mark.colour)}}}}}
         for index, mark in enumerate(layout.marks)]
-
-
-def value_data(layout: TabLayout) -> list[dict[str, Any]]:
-    """The pre-filled cells of a tab as RAW value ranges (formulas, which RAW would keep as
-    text, are in :func:`value_requests` only)."""
-    return [{"range": f"{_quoted(layout.name)}!{_a1(cell)}", "values": [[cell.value]]}
-            for cell in layout.cells if cell.value is not None and cell.role != "live"]
-
-
-def _a1(cell: Cell) -> str:
-    return f"{column_letter(cell.col)}{cell.row}"
-
-
-def spreadsheet_requests(layouts: list[TabLayout], editors: Iterable[str],
-                         first_sheet_id: int = 0) -> tuple[list[dict[str, Any]],
-                                                           list[dict[str, Any]]]:
-    """(batchUpdate requests, RAW value ranges) that lay a new spreadsheet out.
-
-    The spreadsheet's initial tab (``first_sheet_id``) is deleted once the new tabs exist.
-    """
-    editors = list(editors)
-    requests: list[dict[str, Any]] = []
-    data: list[dict[str, Any]] = []
-    for index, layout in enumerate(layouts):
-        requests += sheet_requests(1000 + index, layout, editors, index)
-        data += value_data(layout)
-    requests.append({"deleteSheet": {"sheetId": first_sheet_id}})
-    return requests, data
 
 
 def _extended(value: str | int | float, role: str) -> dict[str, Any]:
