@@ -143,7 +143,7 @@ def test_cli_depends_on_flows_and_ttcs_not_on_tasks() -> None:
 
 # The parts of ttcs, lowest first: a part imports only parts before it (docs/design.md, "Layers").
 LAYERS = ("base", "campaign", "google", "workbook", "state", "backends", "run", "outputs",
-          "reminders", "demo", "cli")
+          "report", "reminders", "demo", "cli")
 BASE_MODULES = {"ttcs.errors", "ttcs.labels", "ttcs.text"}
 
 
