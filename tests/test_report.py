@@ -1,0 +1,330 @@
+"""The province report: the draft .docx (opened with python-docx) and the Phụ lục workbook
+(openpyxl), built from a real consolidation of hand-made Quảng Trị submissions; the outline's
+parser on the real outline and on a typist's variants; `ttcs report` on a real state database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.enum.text import WD_COLOR_INDEX
+from openpyxl import load_workbook
+
+from tests.conftest import OUTLINE
+from ttcs.campaign import registry
+from ttcs.campaign.settings import load_campaign
+from ttcs.outputs.consolidate import consolidate
+from ttcs.outputs.run_result import RunResult, UnitResult
+from ttcs.report import figures as figure_text
+from ttcs.report.build import APPENDIX_NAME, write_appendices
+from ttcs.report.draft import ReportInput, coverage_sentence, placeholder, write_draft
+from ttcs.report.numbers import vi_number, vi_percent
+from ttcs.report.outline import load_outline, parse_outline
+from ttcs.report.province_answers import ProvinceAnswers, ProvinceTraining
+
+A, B, C = "18904", "18859", "18919"  # Xã Dân Hóa, Phường Đồng Thuận, Xã Tân Thành: accepted
+D, F = "18901", "18880"  # Xã Minh Hóa (not started), Phường Đồng Hới (never accepted)
+SAME = "Cơ sở vật chất của đài truyền thanh đã xuống cấp, thiếu kinh phí duy tu, bảo dưỡng."
+PROVINCE_TRAINING = ProvinceTraining(2, 40, "Kỹ năng tuyên truyền trên mạng xã hội")
+
+
+def _station(has, it=False, converted=False, **after):
+    return {"has_station": has, "kind_wired": has and not it, "kind_fm": False, "kind_it": it,
+            "converted_to_it": converted, **after}
+
+
+def _web(has, boards, connected):
+    return {"has_website": has, "website_url": "https://x.gov.vn" if has else None,
+            "boards": boards, "boards_connected": connected}
+
+
+def _rows(period, rows):
+    return [{"key": key, "period": period, "values": values} for key, values in rows]
+
+
+def _staff(n):
+    names = ("total", "edu_university", "edu_college", "edu_intermediate", "edu_other", "trained")
+    return [{"key": role, "period": "matrix", "values": dict(zip(names, (n, n, 0, 0, 0, n),
+                                                                  strict=True))}
+            for role in ("culture_officials", "station_staff", "propagandists")]
+
+
+def _record(code, stations, webs, after_station, after_web, staff, sessions, participants,
+            sections, items=None):
+    unit = registry.unit(code)
+    olds = [p.code for p in unit.predecessors]
+    return {
+        "tables": {
+            "PL01.stations": _rows("before", list(zip(olds, stations, strict=True)))
+            + _rows("after", [(code, after_station)]),
+            "PL02.web_boards": _rows("before", list(zip(olds, webs, strict=True)))
+            + _rows("after", [(code, after_web)]),
+            "PL03.staff": _staff(staff),
+        },
+        "items": {"training_sessions": sessions, "training_participants": participants,
+                  "training_contents": "Nghiệp vụ biên tập tin bài" if sessions else None,
+                  "complete": True} | (items or {}),
+        "sections": sections,
+    }
+
+
+RECORDS = {
+    A: _record(A, [_station(True), _station(False)], [_web(True, 2, 1), _web(False, 0, 0)],
+               _station(True, it=True, converted=True, it_clusters=12, villages=10),
+               _web(True, 3, 3), 2, 4, 40,
+               {"A.1": "Đã ban hành Kế hoạch số 12/KH-UBND ngày 15/3/2021.", "C.1": SAME},
+               {"pl01_difficulties": SAME}),
+    B: _record(B, [_station(True, it=True, converted=True), _station(True), _station(False)],
+               [_web(True, 5, 2), _web(False, 1, 0), _web(False, 0, 0)],
+               _station(True, it=True, converted=True, it_clusters=30, villages=25),
+               _web(True, 6, 4), 3, 6, 90, {"A.1": "Kế hoạch 45/KH-UBND năm 2022.",
+                                           "C.1": "  " + SAME.upper() + " "},
+               {"pl01_difficulties": SAME}),
+    C: _record(C, [_station(False)], [_web(False, 0, 0)],
+               _station(False, it_clusters=0, villages=8), _web(False, 1, 0), 1, 0, 0,
+               {"B.II.1": "Đã số hóa bản tin."}),
+}
+UNITS = (A, B, C, D, F)
+
+
+def _unit(code, status, accepted=None):
+    unit = registry.unit(code)
+    when = dt.datetime.fromisoformat(accepted) if accepted else None
+    return UnitResult(code, unit.name, unit.type, status, (), 0, 0, when, when, None)
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    return load_campaign()
+
+
+@pytest.fixture(scope="module")
+def report(campaign, form) -> ReportInput:
+    figures = consolidate(form, RECORDS, UNITS)
+    units = (_unit(A, "submitted", "2025-09-28T09:00:00+07:00"),
+             _unit(B, "submitted", "2025-09-29T09:00:00+07:00"),
+             _unit(C, "submitted", "2025-09-30T09:00:00+07:00"),
+             _unit(D, "not_started"), _unit(F, "needs_fix"))
+    result = RunResult(3, campaign.title, registry.find_province("44"),
+                       dt.datetime(2025, 10, 1, 6, tzinfo=campaign.tz), campaign.deadline, None,
+                       campaign.tz, units, (), figures)
+    province = ProvinceAnswers(
+        answers={"B.I.3.a": "Đã sắp xếp 15 Đài Truyền thanh - Truyền hình cấp huyện."},
+        trainings=[PROVINCE_TRAINING], source="kiểm thử", issues=[])
+    return ReportInput(campaign, result, form, load_outline(OUTLINE), province)
+
+
+@pytest.fixture(scope="module")
+def docx_path(report, tmp_path_factory) -> Path:
+    return write_draft(report, tmp_path_factory.mktemp("report") / "bao-cao-du-thao.docx")
+
+
+@pytest.fixture(scope="module")
+def paragraphs(docx_path) -> list[str]:
+    return [p.text for p in Document(str(docx_path)).paragraphs]
+
+
+def _after(paragraphs: list[str], heading: str, count: int = 12) -> list[str]:
+    start = paragraphs.index(heading)
+    return paragraphs[start + 1:start + 1 + count]
+
+
+# --- the outline ---------------------------------------------------------------------------
+
+
+def test_outline_parser_keeps_every_heading_with_its_numbering_and_form_ids() -> None:
+    outline = load_outline(OUTLINE)
+    assert [s.heading for s in outline.sections] == [
+        "A. CÔNG TÁC CHỈ ĐẠO, HƯỚNG DẪN TRIỂN KHAI THỰC HIỆN",
+        "B. KẾT QUẢ THỰC HIỆN (cập nhật số liệu tính đến ngày 30/9/2025)",
+        "C. ĐÁNH GIÁ CHUNG", "D. ĐỀ XUẤT, KIẾN NGHỊ"]
+    ids = [item.id for item in outline.items()]
+    assert len(ids) == len(set(ids)) == 53
+    assert outline.find("A.1").heading.startswith("- Ban hành Kế hoạch")
+    assert outline.find("B.I.1").heading == "1. Đối với đài truyền thanh cấp xã"
+    assert outline.find("B.I.4.b").heading == "b. Thuận lợi, khó khăn, vướng mắc, nguyên nhân."
+    assert outline.find("B.I.2.a.7.2").heading == "+ Số lượng được kết nối sau ngày 01/7/2025"
+    assert outline.find("B.III.2").notes == ["(Thống kê tại Phụ lục 03 kèm theo)"]
+    assert outline.find("B.I.1.b").hints[0].startswith("Lưu ý: Số liệu thống kê")
+    assert outline.title[0] == "ĐỀ CƯƠNG"
+
+
+def test_outline_parser_tolerates_a_typists_variants() -> None:
+    outline = parse_outline("Tiêu đề\n---\nA.  PHẦN MỘT\n  - Ý một\n+ ý con\n-Ý hai\n"
+                            "B. PHẦN HAI\nII.Mục La Mã\n1)Một\nb.Chữ b\nchú thích\n")
+    found = [(item.id, item.heading) for item in outline.items()]
+    assert found == [("A", "A. PHẦN MỘT"), ("A.1", "- Ý một"), ("A.1.1", "+ ý con"),
+                     ("A.2", "- Ý hai"), ("B", "B. PHẦN HAI"), ("B.II", "II. Mục La Mã"),
+                     ("B.II.1", "1) Một"), ("B.II.1.b", "b. Chữ b")]
+    assert outline.find("B.II.1.b").notes == ["chú thích"]
+
+
+def test_every_b_statistic_bullet_gets_its_figure(form) -> None:
+    outline = load_outline(OUTLINE)
+    indicators = {i.id: {"label": i.label, "outline": i.outline, "per": i.per,
+                         "value": [] if i.measure == "compile" else 1} for i in form.indicators}
+    placed = {}
+    for item_id in ("B.I.1.a", "B.I.2.a"):
+        bullets, loose = figure_text.place(outline.find(item_id), indicators)
+        assert loose == []
+        placed |= bullets
+    assert placed == {
+        "B.I.1.a.1": ["pl01_before_station"], "B.I.1.a.2": ["pl01_after_station"],
+        "B.I.1.a.3": ["pl01_before_converted"], "B.I.1.a.4": ["pl01_after_converted"],
+        "B.I.1.a.5": ["pl01_clusters"],
+        "B.I.2.a.1": ["pl02_before_website"], "B.I.2.a.2": ["pl02_after_website"],
+        "B.I.2.a.3": ["pl02_before_boards_urban"], "B.I.2.a.4": ["pl02_after_boards_urban"],
+        "B.I.2.a.5": ["pl02_before_boards_rural"], "B.I.2.a.6": ["pl02_after_boards_rural"],
+        "B.I.2.a.7.1": ["pl02_before_connected"], "B.I.2.a.7.2": ["pl02_after_connected"]}
+
+
+# --- the draft -------------------------------------------------------------------------------
+
+
+def test_page_is_a4_times_new_roman_with_page_numbers_from_page_two(docx_path) -> None:
+    doc = Document(str(docx_path))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert (round(section.left_margin.mm), round(section.right_margin.mm)) == (30, 15)
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    assert doc.styles["Normal"].font.size.pt == 14
+    assert section.different_first_page_header_footer
+    assert 'w:instr="PAGE"' in section.header._element.xml
+    assert "PAGE" not in section.first_page_header._element.xml
+
+
+def test_heading_block_and_title(docx_path, report) -> None:
+    doc = Document(str(docx_path))
+    left, right = ([p.text for p in cell.paragraphs] for cell in doc.tables[0].rows[0].cells)
+    assert left[:2] == ["UBND TỈNH QUẢNG TRỊ", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"]
+    assert left[-1].startswith("Số:") and left[-1].endswith("/BC-SVHTTDL")
+    assert right[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert right[2] == "Quảng Trị, ngày     tháng     năm 2025"
+    assert doc.tables[0].rows[0].cells[0].paragraphs[1].runs[0].bold
+    assert doc.tables[0].rows[0].cells[1].paragraphs[1].runs[0].underline
+    assert doc.tables[0].rows[0].cells[1].paragraphs[2].runs[0].italic
+    texts = [p.text for p in doc.paragraphs]
+    title = texts.index("BÁO CÁO")
+    assert texts[title + 1] == report.result.campaign_title
+    assert doc.paragraphs[title].runs[0].bold and doc.paragraphs[title].runs[0].font.size.pt == 14
+
+
+def test_every_outline_heading_in_order_with_its_numbering(paragraphs) -> None:
+    headings = [item.heading for item in load_outline(OUTLINE).items()]
+    position = -1
+    for heading in headings:  # each after the one before it (some headings repeat)
+        position = paragraphs.index(heading, position + 1)
+    assert [p for p in paragraphs if p[:2] in ("A.", "B.", "C.", "D.")] == [
+        h for h in headings if h[:2] in ("A.", "B.", "C.", "D.")]
+
+
+def test_each_b_figure_equals_the_consolidation_with_its_coverage(paragraphs, report) -> None:
+    figures = report.result.figures
+    indicators = figures.indicators
+    shown = figure_text.shown(indicators)
+    assert len(shown) >= 20
+    for key, ind in shown.items():
+        scope = figure_text.scope(ind, len(figures.reported), len(figures.expected))
+        line = next(p for p in paragraphs
+                    if figure_text.result(key, indicators) in p and scope in p)
+        assert vi_number(ind["value"]) in line
+    station = indicators["pl01_before_station"]
+    assert station["value"] == 3  # Dân Hóa, Bắc Lý, Quang Phú
+    bullet = _after(paragraphs, "- Số lượng xã, phường, thị trấn có đài truyền thanh trước "
+                                "ngày 01/7/2025.", 1)[0]
+    assert bullet.startswith("Kết quả: 3 ")
+    if "rate" in station:  # the consolidation's per-figure coverage (issue 12)
+        assert f"{station['covered']}/{station['expected']}" in bullet
+        assert vi_percent(100 * station["rate"]) in bullet
+    clusters = _after(paragraphs, "- Số lượng cụm thu phát thanh ứng dụng CNTT-VT/tổng số thôn, "
+                                  "tổ dân phố, khu dân cư.", 1)[0]
+    assert clusters.startswith("Kết quả: 42 (trên 43 (tổng số thôn")
+
+
+def test_coverage_sentence_names_the_missing_units_and_never_counts_them(paragraphs,
+                                                                          report) -> None:
+    sentence = coverage_sentence(report)
+    assert sentence == ("Tổng hợp từ 3/5 đơn vị cấp xã đã nộp; chưa nộp: Phường Đồng Hới, "
+                        "Xã Minh Hóa.")
+    assert sentence in paragraphs
+    compiled = "\n".join(paragraphs)
+    assert "Phường Đồng Hới:" not in compiled and "Xã Minh Hóa:" not in compiled
+    assert "Xã Minh Hóa" not in compiled.replace(sentence, "")
+
+
+def test_answers_are_grouped_with_names_then_the_units_that_left_them_empty(paragraphs) -> None:
+    after = _after(paragraphs, "1. Thuận lợi.", 4)
+    assert after[1:] == ["Tổng hợp ý kiến của 2/3 đơn vị cấp xã đã nộp:",
+                         f"+ Phường Đồng Thuận, Xã Dân Hóa: {SAME.upper()}",  # same words
+                         "Đơn vị để trống: Xã Tân Thành."]
+    difficulties = _after(paragraphs, "b) Thuận lợi, khó khăn, vướng mắc và nguyên nhân.", 10)
+    assert "Khó khăn, vướng mắc: ý kiến của 2/3 đơn vị cấp xã đã nộp:" in difficulties
+    assert f"+ Phường Đồng Thuận, Xã Dân Hóa: {SAME}" in difficulties
+    plans = _after(paragraphs, load_outline(OUTLINE).find("A.1").heading, 5)
+    assert "+ Xã Dân Hóa: Đã ban hành Kế hoạch số 12/KH-UBND ngày 15/3/2021." in plans
+    assert "+ Phường Đồng Thuận: Kế hoạch 45/KH-UBND năm 2022." in plans
+
+
+def test_an_empty_province_answer_is_a_highlighted_placeholder(docx_path, form) -> None:
+    doc = Document(str(docx_path))
+    texts = [p.text for p in doc.paragraphs]
+    assert "Đã sắp xếp 15 Đài Truyền thanh - Truyền hình cấp huyện." in texts
+    asked = dict((s.id, s.province_title or s.title) for s in form.sections.sections
+                 if s.answered_by != "commune")
+    wanted = placeholder(asked["B.I.3.b"])
+    para = next(p for p in doc.paragraphs if p.text == wanted)
+    assert para.runs[0].font.highlight_color == WD_COLOR_INDEX.YELLOW
+    b_i_3_b = texts.index("b) Thuận lợi, khó khăn, vướng mắc và nguyên nhân.",
+                          texts.index("a) Kết quả sắp xếp các Đài Truyền thanh - Truyền hình "
+                                      "cấp huyện, Trung tâm Văn hóa, Thông tin và Thể thao, Trung "
+                                      "tâm Truyền thông và Văn hóa cấp huyện có hoạt động truyền "
+                                      "thanh - truyền hình khi tổ chức chính quyền địa phương 02 "
+                                      "cấp (tổ chức bộ máy, con người, cơ sở vật chất...)."))
+    assert texts[b_i_3_b + 1] == wanted
+
+
+def test_a_province_training_is_counted_once(paragraphs, report) -> None:
+    indicators = report.result.figures.indicators
+    assert (indicators["pl03_sessions"]["value"], indicators["pl03_participants"]["value"]) == (
+        10, 130)
+    lines = [p for p in paragraphs if p.startswith("- Lớp do tỉnh tổ chức")]
+    assert lines == ["- Lớp do tỉnh tổ chức thứ 1: 2 buổi, 40 lượt người; nội dung: "
+                     "Kỹ năng tuyên truyền trên mạng xã hội."]
+    total = next(p for p in paragraphs if p.startswith("Tổng cộng toàn tỉnh"))
+    assert total.startswith("Tổng cộng toàn tỉnh: 12 buổi tập huấn, bồi dưỡng; 170 lượt người")
+
+
+def test_no_province_training_is_a_placeholder(report, tmp_path) -> None:
+    empty = ProvinceAnswers({}, [], "kiểm thử", [])
+    path = write_draft(ReportInput(report.campaign, report.result, report.form, report.outline,
+                                   empty), tmp_path / "draft.docx")
+    texts = [p.text for p in Document(str(path)).paragraphs]
+    assert any(t.startswith("[Sở điền: các lớp tập huấn") for t in texts)
+    assert next(t for t in texts if t.startswith("Tổng cộng toàn tỉnh")).startswith(
+        "Tổng cộng toàn tỉnh: 10 buổi tập huấn, bồi dưỡng; 130 lượt người")
+
+
+def test_appendices_recipients_and_signature(docx_path, paragraphs) -> None:
+    assert any("Phụ lục 01, Phụ lục 02, Phụ lục 03 kèm theo" in p for p in paragraphs)
+    doc = Document(str(docx_path))
+    left, right = doc.tables[-1].rows[0].cells
+    places = left.paragraphs[0]
+    assert places.text == "Nơi nhận:" and places.runs[0].bold and places.runs[0].italic
+    assert places.runs[0].font.size.pt == 12
+    assert [p.text for p in left.paragraphs[1:]] == ["- Bộ VHTTDL (b/c);", "- UBND tỉnh (b/c);",
+                                                      "- Lưu: VT, TTBCXB."]
+    assert all(p.runs[0].font.size.pt == 11 for p in left.paragraphs[1:])
+    signature = [p.text for p in right.paragraphs]
+    assert signature[:2] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
+    assert signature[-1] == "[Họ và tên người ký]" and signature[2:-1] == [""] * 4
+
+
+def test_appendix_workbook_holds_the_three_phu_luc(report, tmp_path) -> None:
+    path = write_appendices(report, tmp_path)
+    assert path.name == APPENDIX_NAME
+    book = load_workbook(path)
+    assert book.sheetnames == ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03"]
+    cells = [str(c) for row in book["Phụ lục 01"].iter_rows(values_only=True) for c in row if c]
+    assert "Xã Dân Hóa" in cells and "Xã Minh Hóa" not in cells

@@ -1,0 +1,48 @@
+"""The report of one run: read from the state database (never the communes' files), written
+to the output folder as the draft (.docx) and the Phụ lục 01–03 workbook (.xlsx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ttcs.campaign.settings import Campaign
+from ttcs.errors import UserError
+from ttcs.outputs import run_result
+from ttcs.outputs.summary import summary_model
+from ttcs.outputs.summary_xlsx import write_summary_xlsx
+from ttcs.report.draft import DRAFT_NAME, ReportInput, write_draft
+from ttcs.report.outline import load_outline, outline_path
+from ttcs.report.province_answers import default_path, load_province_answers
+from ttcs.state.store import open_store
+from ttcs.workbook.form import load_form
+
+APPENDIX_NAME = "phu-luc.xlsx"
+APPENDIX_TAB_PREFIX = "Phụ lục"
+
+
+def load_report(campaign: Campaign, as_of: dt.datetime | None = None) -> ReportInput:
+    """The latest finished run (at or before ``as_of``) and what the report adds to it: the
+    outline beside the form, the province's own answers beside campaign.yaml."""
+    store = open_store(campaign.database)
+    run_id = store.latest_run(as_of)
+    if run_id is None:
+        when = f" trước {as_of.isoformat()}" if as_of else ""
+        raise UserError(f"chưa có lượt chạy nào{when}; hãy chạy 'ttcs nightly' trước")
+    form = load_form(campaign.form)
+    outline = load_outline(outline_path(campaign.form))
+    result = run_result.load(store, campaign, run_id, form)
+    province_file = default_path(campaign.source or Path("campaign.yaml"))
+    return ReportInput(campaign, result, form, outline, load_province_answers(province_file, form))
+
+
+def write_appendices(report: ReportInput, out: Path) -> Path:
+    """Phụ lục 01–03 of the summary workbook, alone, to attach to the report."""
+    tabs = summary_model(report.campaign, report.form, report.result)
+    appendices = [tab for tab in tabs if tab.name.startswith(APPENDIX_TAB_PREFIX)]
+    out.mkdir(parents=True, exist_ok=True)
+    return write_summary_xlsx(appendices, out / APPENDIX_NAME)
+
+
+def write_report_draft(report: ReportInput, out: Path) -> Path:
+    return write_draft(report, out / DRAFT_NAME)
