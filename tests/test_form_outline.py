@@ -1,4 +1,6 @@
-"""config/form.yaml answers every statistic the outline asks in B.I.1.a, B.I.2.a, B.III.1–2."""
+"""config/form.yaml answers every statistic the outline asks in B.I.1.a, B.I.2.a, B.III.1–2,
+says who answers each written item (communes, the province, both) and asks for the leader who
+signs off."""
 
 from __future__ import annotations
 
@@ -143,4 +145,36 @@ def test_assessment_sections_cover_the_outline(form) -> None:
     expected += [f"B.IV.{i}" for i in range(1, 7)] + ["C.1", "C.2", "C.3", "D.1", "D.2", "D.3"]
     assert ids == expected
     by_province = {s.id for s in form.sections.sections if s.answered_by == "province"}
-    assert by_province == {"B.I.3.a", "B.I.3.b"}
+    assert by_province == {"B.I.3.a", "B.I.3.b"}  # district-level, before the merger
+    # The Department's own direction (A), synthesis (C) and recommendations (D): it writes its
+    # text, the communes' answers are compiled under it.
+    both = [s.id for s in form.sections.sections if s.answered_by == "both"]
+    assert both == ["A.1", "A.2", "C.1", "C.2", "C.3", "D.1", "D.2", "D.3"]
+    assert [s.id for s in form.sections.province_sections] == [
+        i for i in ids if i in by_province or i in both]
+    assert not set(by_province) & {s.id for s in form.sections.commune_sections}
+
+
+def test_b_iii_2_trainings_are_never_counted_twice(form) -> None:
+    """The commune reports only the trainings it organised itself; the province's own courses
+    (attended by many communes) are its own table, one row per course."""
+    block = form.tables["PL03.training"]
+    labels = {f.id: f.label for f in block.fields}
+    assert all("do xã tự tổ chức" in label for label in labels.values())
+    assert "do xã tự tổ chức" in block.title
+    sums = [i for i in form.indicators if i.outline == "B.III.2" and i.measure == "sum"]
+    assert {(i.table, i.field) for i in sums} == {("PL03.training", "training_sessions"),
+                                                  ("PL03.training", "training_participants")}
+    assert all("do cấp xã tự tổ chức" in i.label for i in sums)
+    trainings = form.province.trainings
+    assert "do tỉnh tổ chức" in trainings.title and "B.III.2" in trainings.title
+    assert (trainings.sessions_label, trainings.participants_label) == ("Số buổi",
+                                                                        "Số lượt người")
+
+
+def test_leader_who_signs_off_is_asked_and_required(form) -> None:
+    confirm = form.tables["confirmation.confirm"]
+    fields = {f.id: f for f in confirm.fields}
+    assert [f.id for f in confirm.fields][-3:] == ["leader_name", "leader_position", "complete"]
+    assert "Lãnh đạo UBND xã ký duyệt".casefold() in fields["leader_name"].label.casefold()
+    assert fields["leader_name"].required and fields["leader_position"].required

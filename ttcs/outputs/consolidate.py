@@ -3,8 +3,11 @@
 - one table per block: a row per unit row (old units before 01/7/2025 and the new unit after,
   or a role), with the registry's code, name and type of that row;
 - every indicator of config/form.yaml (the outline's B.I.1.a, B.I.2.a, B.III figures) with its
-  registry denominator (docs/design.md §2: before = old communes of the types, after = new units
-  of the types) and percentage;
+  coverage: the rows it is computed from (``covered``: old units of its types among the units
+  that reported, for ``rows: before``; units of its types that reported otherwise) out of the
+  same rows over the expected units (``expected``), the rate over the rows covered (counts),
+  the registry denominator and ``percent_of_registry`` (docs/design.md §2), and a Vietnamese
+  ``coverage`` sentence ("217/264 đơn vị cũ đã báo cáo");
 - the written assessments compiled per section (unit → answer);
 - the coverage: the units consolidated out of the units expected, and the registry counts of
   those expected (communes before 01/7/2025, units after) that the appendices divide by.
@@ -22,12 +25,13 @@ import pandas as pd
 
 from ttcs.campaign import registry
 from ttcs.workbook.form import UNIT_TYPES_AFTER, UNIT_TYPES_BEFORE, Form, Indicator, ItemsBlock
+from ttcs.workbook.vi_format import vi_number
 
 
 @dataclass
 class Consolidation:
     tables: dict[str, pd.DataFrame]  # "PL01.stations" -> a row per unit row
-    indicators: dict[str, dict[str, Any]]  # id -> {label, outline, value, denominator, percent}
+    indicators: dict[str, dict[str, Any]]  # id -> {label, outline, value, covered, ...}
     assessments: dict[str, list[dict[str, str]]]  # section id -> [{code, name, answer}]
     reported: list[str]  # units whose submission is consolidated
     expected: list[str]  # units that must report (excluded units are not)
@@ -100,18 +104,34 @@ def tables(form: Form, records: Mapping[str, Mapping[str, Any]],
 
 def registry_count(units: Iterable[registry.Unit], period: str | None,
                    types: Iterable[str]) -> int:
-    """Units of ``types`` in the registry: old communes before 01/7/2025, or the units after."""
+    """Units of ``types`` (every type when empty) in the registry: old communes before
+    01/7/2025, or the units after."""
     wanted = set(types)
     if period == "before":
-        return sum(p.type in wanted for unit in units for p in unit.predecessors)
-    return sum(unit.type in wanted for unit in units)
+        return sum(not wanted or p.type in wanted for unit in units for p in unit.predecessors)
+    return sum(not wanted or unit.type in wanted for unit in units)
 
 
-def denominator(indicator: Indicator, units: Iterable[registry.Unit]) -> int | None:
-    """Registry count of the units an indicator is about, or None for plain sums."""
-    if indicator.measure not in ("count_yes", "count_positive"):
-        return None
-    return registry_count(units, indicator.rows, indicator.unit_types)
+COUNTS = ("count_yes", "count_positive")
+UNIT_WORDS = {"before": "đơn vị cũ"}
+
+
+def coverage(indicator: Indicator, value: Any, reported: Iterable[registry.Unit],
+             expected: Iterable[registry.Unit]) -> dict[str, Any]:
+    """What a figure covers: the rows it is computed from (units that reported, or their old
+    units before 01/7/2025) out of the same rows the registry expects, and the rate over the
+    rows covered (counts only)."""
+    covered = registry_count(reported, indicator.rows, indicator.unit_types)
+    total = registry_count(expected, indicator.rows, indicator.unit_types)
+    word = UNIT_WORDS.get(indicator.rows or "", "đơn vị")
+    counts = indicator.measure in COUNTS
+    return {
+        "covered": covered, "expected": total, "unit_word": word,
+        "rate": round(value / covered, 4) if counts and covered else None,
+        "denominator": total if counts else None,
+        "percent_of_registry": round(100 * value / total, 1) if counts and total else None,
+        "coverage": f"{vi_number(covered)}/{vi_number(total)} {word} đã báo cáo",
+    }
 
 
 def _select(frame: pd.DataFrame, indicator: Indicator) -> pd.Series:
@@ -138,15 +158,14 @@ def _value(indicator: Indicator, values: pd.Series) -> Any:
 
 
 def indicators(form: Form, frames: Mapping[str, pd.DataFrame],
-               units: Iterable[registry.Unit]) -> dict[str, dict[str, Any]]:
-    units = list(units)
+               reported: Iterable[registry.Unit], expected: Iterable[registry.Unit],
+               ) -> dict[str, dict[str, Any]]:
+    reported, expected = list(reported), list(expected)
     out: dict[str, dict[str, Any]] = {}
     for ind in form.indicators:
         value = _value(ind, _select(frames[ind.table], ind))
-        total = denominator(ind, units)
         out[ind.id] = {"label": ind.label, "outline": ind.outline, "value": value,
-                       "denominator": total,
-                       "percent": round(100 * value / total, 1) if total else None}
+                       } | coverage(ind, value, reported, expected)
     for ind in form.indicators:
         if ind.per:
             whole = out[ind.per]["value"]
@@ -175,6 +194,7 @@ def consolidate(form: Form, records: Mapping[str, Mapping[str, Any]],
     frames = tables(form, records, units)
     denominators = {"before": registry_count(units.values(), "before", UNIT_TYPES_BEFORE),
                     "after": registry_count(units.values(), "after", UNIT_TYPES_AFTER)}
-    return Consolidation(frames, indicators(form, frames, units.values()),
+    figures = indicators(form, frames, (units[code] for code in records), units.values())
+    return Consolidation(frames, figures,
                          assessments(form, records, units), sorted(records), list(units),
                          denominators)

@@ -1,15 +1,41 @@
-"""What the province answers itself (issue 12): the items ``form.yaml`` marks
-``answered_by: province`` and the trainings the province organised (B.III.2), read from a file
-the coordinator fills (``tinh-tra-loi.xlsx``) or, with Google Sheets, a tab of the summary
-spreadsheet."""
+"""What the province answers itself (issue 12): the sections ``form.yaml`` marks
+``answered_by: province`` or ``both``, and the trainings the province organised (B.III.2).
+
+The coordinator fills one sheet, "Tỉnh trả lời": the local file ``tinh-tra-loi.xlsx`` beside
+``campaign.yaml`` or, with Google Sheets, the tab of the same name in the summary spreadsheet.
+Its rows: title, campaign, hint; the header "Mục | Nội dung | Trả lời của tỉnh" and one row per
+province section; then the trainings table ("STT | Số buổi | Số lượt người | Nội dung").
+Both sources are read by the same code: rows and columns are found by their labels (rows the
+coordinator inserts or moves still count), each cell through the project's cell readers; an
+unreadable cell is an :class:`Issue` with its sheet and address, never an exception.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ttcs.workbook.form import Form
-from ttcs.workbook.issues import Issue
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from ttcs.backends.province_sheet import (
+    PROVINCE_TAB,
+    WIDTHS_PX,
+    add_province_tab,
+    read_province_tab,
+)
+from ttcs.google.api import Api
+from ttcs.text import key
+from ttcs.workbook.form import Form, FormField
+from ttcs.workbook.issues import Issue, a1, column_letter
+from ttcs.workbook.readers import read_field
+from ttcs.workbook.values import read_text
+from ttcs.workbook.xlsx import read_xlsx
+
+PROVINCE_FILE = "tinh-tra-loi.xlsx"
+Rows = list[list[Any]]
+_ANSWER = FormField(id="answer", label="Trả lời", type="text")
 
 
 @dataclass(frozen=True)
@@ -29,14 +55,151 @@ class ProvinceAnswers:
 
 def province_items(form: Form) -> list[tuple[str, str]]:
     """(outline id, title) of the items the province answers, in the outline's order."""
-    return [(s.id, s.title) for s in form.sections.sections if s.answered_by == "province"]
+    return [(s.id, s.province_title or s.title) for s in form.sections.province_sections]
 
 
-def load_province_answers(path: Path, form: Form) -> ProvinceAnswers:
-    """Read the coordinator's file; a missing file is empty answers (no exception)."""
-    raise NotImplementedError  # being written (issue 12, "province")
+def default_path(campaign_file: Path) -> Path:
+    """The province's file, beside ``campaign.yaml`` (an input, not an output)."""
+    return campaign_file.parent / PROVINCE_FILE
+
+
+# -- the empty form ------------------------------------------------------------------------
+def template_rows(form: Form, campaign_title: str) -> Rows:
+    """The sheet's rows, for the .xlsx file and the Google tab alike."""
+    spec, trainings = form.province, form.province.trainings
+    rows: Rows = [[spec.title], [campaign_title], [spec.hint], [],
+                  [spec.id_label, spec.title_label, spec.answer_label]]
+    rows += [[item_id, title, None] for item_id, title in province_items(form)]
+    rows += [[], [trainings.title],
+             [trainings.number_label, trainings.sessions_label, trainings.participants_label,
+              trainings.content_label]]
+    rows += [[n, None, None, None] for n in range(1, trainings.blank_rows + 1)]
+    return rows
 
 
 def write_province_answers_template(path: Path, form: Form, campaign_title: str) -> None:
-    """Write the empty file the coordinator fills."""
-    raise NotImplementedError  # being written (issue 12, "province")
+    """Write the empty file the coordinator fills (an existing file is replaced)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = PROVINCE_TAB
+    for row in template_rows(form, campaign_title):
+        sheet.append(row)
+    for col, px in enumerate(WIDTHS_PX, start=1):
+        sheet.column_dimensions[column_letter(col)].width = px / 7  # ~7 px per character
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet["A1"].font = Font(bold=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def add_province_answers_tab(api: Api, spreadsheet_id: str, form: Form,
+                             campaign_title: str) -> None:
+    """The same empty form as a tab of the Google summary spreadsheet."""
+    add_province_tab(api, spreadsheet_id, template_rows(form, campaign_title))
+
+
+# -- reading -------------------------------------------------------------------------------
+def load_province_answers(path: Path, form: Form) -> ProvinceAnswers:
+    """Read the coordinator's file; a missing file is empty answers (no exception). A file
+    that is no workbook at all raises :class:`ttcs.workbook.xlsx.UnreadableWorkbook`."""
+    if not path.exists():
+        return ProvinceAnswers({}, [], str(path), [])
+    raw = read_xlsx(path)
+    name = next((n for n in raw if key(n) == key(PROVINCE_TAB)), next(iter(raw), PROVINCE_TAB))
+    return read_rows(raw.get(name, []), name, form, str(path))
+
+
+def load_province_answers_google(api: Api, spreadsheet_id: str, form: Form) -> ProvinceAnswers:
+    """Read the summary spreadsheet's tab "Tỉnh trả lời" (one request); no tab is empty
+    answers."""
+    source = f'trang "{PROVINCE_TAB}" của bảng tổng hợp {spreadsheet_id}'
+    rows = read_province_tab(api, spreadsheet_id)
+    if rows is None:
+        return ProvinceAnswers({}, [], source, [])
+    return read_rows(rows, PROVINCE_TAB, form, source)
+
+
+class _Reader:
+    """One sheet's rows read against the form; the problems found, as issues."""
+
+    def __init__(self, rows: Rows, sheet: str, form: Form) -> None:
+        self.rows, self.sheet, self.form = rows, sheet, form
+        self.issues: list[Issue] = []
+
+    def value(self, r: int, c: int) -> Any:
+        row = self.rows[r] if r < len(self.rows) else []
+        return row[c] if c < len(row) else None
+
+    def header(self, *labels: str) -> tuple[int, list[int]] | None:
+        """The first row holding every label; its row and each label's column."""
+        wanted = [key(label) for label in labels]
+        for r, row in enumerate(self.rows):
+            keys = [key(v) if isinstance(v, str) else "" for v in row]
+            if all(k in keys for k in wanted):
+                return r, [keys.index(k) for k in wanted]
+        return None
+
+    def missing_header(self, labels: str) -> None:
+        self.issues.append(Issue(None, self.sheet, None, None, "province_header_missing",
+                                 "missing", f'Không tìm thấy dòng tiêu đề {labels} trong trang '
+                                 f'"{self.sheet}"; đề nghị không xóa hoặc sửa dòng này'))
+
+    def read(self, r: int, c: int, spec: FormField) -> Any:
+        reading = read_field(spec, self.value(r, c), self.form)
+        if reading.problem:
+            address = a1(r, c)
+            self.issues.append(Issue(None, self.sheet, address, spec.id, f"type_{spec.type}",
+                                     "invalid", f'Ô {address} ("{spec.label}"): '
+                                     f"{reading.problem}"))
+        return reading.value
+
+
+def _answers(reader: _Reader, form: Form) -> dict[str, str]:
+    spec = form.province
+    found = reader.header(spec.id_label, spec.answer_label)
+    if found is None:
+        reader.missing_header(f'"{spec.id_label}" / "{spec.answer_label}"')
+        return {}
+    start, (id_col, answer_col) = found
+    wanted = {key(item_id): item_id for item_id, _ in province_items(form)}
+    answers: dict[str, str] = {}
+    for r in range(start + 1, len(reader.rows)):
+        item_id = wanted.get(key(str(reader.value(r, id_col) or "")))
+        if item_id and item_id not in answers:
+            field = _ANSWER.model_copy(update={"id": item_id, "label": f"Mục {item_id}"})
+            text = reader.read(r, answer_col, field)
+            if text:
+                answers[item_id] = text
+    return answers
+
+
+def _trainings(reader: _Reader, form: Form) -> list[ProvinceTraining]:
+    spec = form.province.trainings
+    labels = (spec.sessions_label, spec.participants_label, spec.content_label)
+    found = reader.header(*labels)
+    if found is None:
+        reader.missing_header(" / ".join(f'"{label}"' for label in labels))
+        return []
+    start, cols = found
+    fields = [FormField(id="sessions", label=spec.sessions_label, type="count"),
+              FormField(id="participants", label=spec.participants_label, type="count"),
+              FormField(id="content", label=spec.content_label, type="text")]
+    trainings = []
+    for r in range(start + 1, len(reader.rows)):
+        if all(read_text(reader.value(r, c)).blank for c in cols):
+            continue
+        sessions, participants, content = (reader.read(r, c, f) for c, f in zip(cols, fields,
+                                                                                strict=True))
+        trainings.append(ProvinceTraining(sessions, participants, content))
+    return trainings
+
+
+def read_rows(rows: Rows, sheet: str, form: Form, source: str) -> ProvinceAnswers:
+    """The province's answers from one sheet's rows (an .xlsx sheet or the Google tab)."""
+    reader = _Reader(rows, sheet, form)
+    answers = _answers(reader, form)
+    trainings = _trainings(reader, form)
+    return ProvinceAnswers(answers, trainings, source, reader.issues)

@@ -77,10 +77,15 @@ class ItemsBlock(Model):
 
 
 class Section(Model):
+    """One outline item with a written answer. ``answered_by``: the communes (in their
+    workbook), the province (in its own file, ``Form.province``), or both: the province writes
+    its own text and the communes' answers are compiled under it."""
+
     id: str
     title: str
     required: bool = False
-    answered_by: Literal["commune", "province"] = "commune"
+    answered_by: Literal["commune", "province", "both"] = "commune"
+    province_title: str | None = None  # what the province is asked, where it differs
 
 
 class SectionsBlock(Model):
@@ -93,12 +98,39 @@ class SectionsBlock(Model):
 
     @property
     def commune_sections(self) -> list[Section]:
-        return [s for s in self.sections if s.answered_by == "commune"]
+        return [s for s in self.sections if s.answered_by in ("commune", "both")]
+
+    @property
+    def province_sections(self) -> list[Section]:
+        return [s for s in self.sections if s.answered_by in ("province", "both")]
 
 
 Block = Annotated[
     UnitsBlock | MatrixBlock | ItemsBlock | SectionsBlock, Field(discriminator="kind")
 ]
+
+
+class ProvinceTrainings(Model):
+    """The trainings the province organised itself (B.III.2), one row each."""
+
+    title: str
+    number_label: str
+    sessions_label: str
+    participants_label: str
+    content_label: str
+    blank_rows: int = Field(ge=1)
+
+
+class ProvinceForm(Model):
+    """What the province answers itself: its file (and Google tab) has one row per province
+    section (id | title | answer), then the trainings table."""
+
+    title: str
+    hint: str
+    id_label: str
+    title_label: str
+    answer_label: str
+    trainings: ProvinceTrainings
 
 
 class Tab(Model):
@@ -163,6 +195,7 @@ class Form(Model):
     unit_header: dict[str, str]
     params: dict[str, float]
     tabs: list[Tab]
+    province: ProvinceForm
     rules: list[Rule]
     indicators: list[Indicator]
 

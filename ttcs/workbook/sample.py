@@ -73,11 +73,14 @@ def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     sessions = rng.randint(1, 12)
     answers[("PL03.training", "", "training_sessions")] = sessions
     answers[("PL03.training", "", "training_participants")] = sessions * rng.randint(10, 40)
+    # The trainings the commune organised itself (the province's own are in its file).
     answers[("PL03.training", "", "training_contents")] = "Kỹ năng tuyên truyền; chuyển đổi số"
     for section in form.sections.commune_sections:
         answers[("sections", section.id, "answer")] = ASSESSMENT
     answers[("confirmation.confirm", "", "preparer_name")] = "Nguyễn Văn An"
     answers[("confirmation.confirm", "", "preparer_position")] = "Công chức văn hóa - xã hội"
     answers[("confirmation.confirm", "", "preparer_phone")] = "0912 345 678"
+    answers[("confirmation.confirm", "", "leader_name")] = "Trần Thị Bình"
+    answers[("confirmation.confirm", "", "leader_position")] = "Phó Chủ tịch UBND xã"
     answers[("confirmation.confirm", "", "complete")] = form.yes_label
     return answers
