@@ -34,9 +34,23 @@ def write_summary_workbook(tabs: list[SummaryTab], path: Path) -> Path:
              and last.get("file") == _file_id(path) and _replace_text(path, last["line"], line))
     if not quiet:
         write_summary_xlsx(tabs, path)
-    stamp.write_text(json.dumps({"digest": digest, "line": line, "file": _file_id(path)},
-                                ensure_ascii=False), encoding="utf-8")
+    _write_atomically(stamp, json.dumps({"digest": digest, "line": line,
+                                         "file": _file_id(path)}, ensure_ascii=False))
     return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = _tmp(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _tmp(path: Path) -> Path:
+    """The temporary file beside ``path`` (ttcs.outputs.publish removes any a killed run left)."""
+    return path.with_name(f".{path.name.lstrip('.')}.{os.getpid()}.tmp")
 
 
 def _as_of_line(tabs: list[SummaryTab]) -> str | None:
@@ -70,7 +84,7 @@ def _replace_text(path: Path, old: Any, new: str) -> bool:
         return True
     # the whole text of a cell (``<t>…</t>``), not a part of a commune's longer text
     before, after = (f">{escape(text)}</t>".encode() for text in (old, new))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp(path)
     try:
         with zipfile.ZipFile(path) as source:
             parts = [(info, source.read(info)) for info in source.infolist()]

@@ -1,4 +1,8 @@
-"""A run's outputs: status.json and the province summary workbook, in the output folder."""
+"""A run's outputs: status.json and the province summary workbook, in the output folder.
+
+Each file is written to a temporary file beside it, then renamed over it: a reader never sees
+half a file. A run killed while writing leaves the temporary file; the next run removes it.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ from ttcs.state.store import Store
 from ttcs.workbook.form import Form, load_form
 
 SUMMARY_NAME = "tong-hop.xlsx"
+STATUS_NAME = "status.json"
+# What a killed run may leave: status_doc.write's and the summary's (outputs_cache, summary_xlsx)
+LEFTOVERS = ("status.tmp", f".{SUMMARY_NAME}.*.tmp")
 
 
 @dataclass
@@ -37,10 +44,20 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
     result = run_result.load(store, campaign, run_id, form)
     document = status_doc.document(result)
     out = campaign.output_dir
-    status_path = status_doc.write(document, out / "status.json")
+    remove_leftovers(out)
+    status_path = status_doc.write(document, out / STATUS_NAME)
     tabs = summary_model(campaign, form, result)
     summary_path = write_summary_workbook(tabs, out / SUMMARY_NAME)  # time line alone if quiet
     return Published(result, document, attention_rows(result), status_path, summary_path, tabs)
+
+
+def remove_leftovers(out: Path) -> list[Path]:
+    """Remove the temporary files a killed run left in the output folder ``out``; those
+    removed. Only one nightly run at a time writes there (the campaign lock)."""
+    found = [path for pattern in LEFTOVERS for path in out.glob(pattern)]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 def publish_summary_sheet(backend: Backend, tabs: list[SummaryTab]) -> bool:

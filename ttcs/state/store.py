@@ -4,6 +4,11 @@ Everything fetched is kept: raw responses are stored content-hashed *before* the
 so nothing a commune later deletes is lost. A verdict (status + issues) belongs to a snapshot
 and a form version; a run records each unit's status and flags at the run's as-of time;
 accepted submissions are kept with the sheet's modification time that decides timeliness.
+
+A run is finished only once its outputs are written; a run the next one finds unfinished (its
+process was killed, or it failed) is marked crashed and never read as a result. The flow runs
+table journals every job run (nightly, remind) that held the campaign's lock, so that the next
+run of the job knows which ones were killed (:mod:`ttcs.run.journal`).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from sqlalchemy.exc import DatabaseError
 from ttcs.errors import ConfigError, os_reason
 from ttcs.workbook.issues import Issue
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UtcDateTime(TypeDecorator):
@@ -77,10 +82,24 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("as_of", UtcDateTime, nullable=False, index=True),
     Column("started", UtcDateTime, nullable=False),
-    Column("finished", UtcDateTime),
+    Column("finished", UtcDateTime),  # set once its outputs are written
     Column("province", String(2), nullable=False),
     Column("backend", String(16), nullable=False),
     Column("notes", Text, nullable=False, default="[]"),
+    Column("crashed", UtcDateTime),  # when a later run found it unfinished (schema 3)
+)
+
+# Each run of a job that held the campaign's lock (schema 3): ``ended`` is set when it left
+# the lock, whether it succeeded or failed; a row the next run of the job finds not ended is
+# a run that was killed, and gets ``crashed``.
+flow_runs = Table(
+    "flow_runs", metadata,
+    Column("flow_run_id", String(36), primary_key=True),  # Prefect's id
+    Column("job", String(16), nullable=False),
+    Column("started", UtcDateTime, nullable=False),
+    Column("ended", UtcDateTime),
+    Column("crashed", UtcDateTime),
+    Index("ix_flow_runs_job", "job"),
 )
 
 snapshots = Table(
@@ -293,17 +312,29 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------------
     def start_run(self, as_of: dt.datetime, province: str, backend: str) -> int:
+        """A new run; every earlier run still unfinished is marked crashed (the caller holds
+        the campaign's nightly lock, so none of them is running)."""
+        now = dt.datetime.now(dt.UTC)
         with self.begin() as conn:
+            conn.execute(update(runs).where(runs.c.finished.is_(None), runs.c.crashed.is_(None))
+                         .values(crashed=now))
             result = conn.execute(insert(runs).values(
-                as_of=as_of, started=dt.datetime.now(dt.UTC), province=province,
-                backend=backend, notes="[]"))
+                as_of=as_of, started=now, province=province, backend=backend, notes="[]"))
             return int(result.inserted_primary_key[0])
 
-    def finish_run(self, run_id: int, notes: Sequence[str]) -> None:
+    def note_run(self, run_id: int, notes: Sequence[str]) -> None:
+        """The run's notes for the coordinator, before its outputs are written."""
         with self.begin() as conn:
             conn.execute(update(runs).where(runs.c.id == run_id).values(
-                finished=dt.datetime.now(dt.UTC), notes=json.dumps(list(notes),
-                                                                   ensure_ascii=False)))
+                notes=json.dumps(list(notes), ensure_ascii=False)))
+
+    def finish_run(self, run_id: int, notes: Sequence[str] | None = None) -> None:
+        """Record the run as finished: call it once its outputs are written."""
+        if notes is not None:
+            self.note_run(run_id, notes)
+        with self.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(
+                finished=dt.datetime.now(dt.UTC)))
 
     def run(self, run_id: int) -> dict[str, Any]:
         with self.begin() as conn:
@@ -643,8 +674,16 @@ def _add_source_sightings(conn: Connection) -> None:
         "WHERE dated IS NULL"))
 
 
+def _add_crash_records(conn: Connection) -> None:
+    """Schema 3: runs found unfinished are marked crashed (the flow runs table is new, made by
+    ``create_all``). Unfinished runs of an older database are left unmarked: the next run
+    marks them."""
+    if "crashed" not in {c["name"] for c in inspect(conn).get_columns("runs")}:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN crashed VARCHAR(32)"))
+
+
 # MIGRATIONS[n - 1] brings a database from schema n to n + 1.
-MIGRATIONS = (_add_source_sightings,)
+MIGRATIONS = (_add_source_sightings, _add_crash_records)
 
 
 def _migrate(engine: Engine) -> None:

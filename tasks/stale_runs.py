@@ -1,0 +1,81 @@
+"""A flow run killed mid-way is marked Crashed by the next run of its job, never left Running.
+
+A SIGKILL (or a power cut) gives Prefect no chance to record the end of a run: the server
+shows it Running forever. Prefect's own remedy, flow run heartbeats watched by an automation,
+covers only runs started from a deployment by a runner, and only while a server keeps
+watching; a `ttcs nightly` typed by hand on a server started for that one command has neither.
+So each run of a job, once it holds the campaign's lock for that job, looks in the campaign
+database's journal (:mod:`ttcs.run.journal`) for the earlier runs of the job that never let
+the lock go — their process died — and sets those still unfinished in Prefect to Crashed, with
+their task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    TaskRunFilter,
+    TaskRunFilterFlowRunId,
+)
+from prefect.context import FlowRunContext
+from prefect.exceptions import ObjectNotFound
+from prefect.states import Crashed
+
+from ttcs.campaign.settings import load_campaign
+from ttcs.run.journal import journaled
+from ttcs.run.run_lock import exclusive
+from ttcs.state.store import open_store
+
+KILLED = ("Tiến trình của lượt chạy đã dừng đột ngột (bị tắt) trước khi xong; lượt chạy sau "
+          "của cùng chiến dịch đã ghi nhận")
+
+
+@contextmanager
+def campaign_run(config: str | None, job: str) -> Iterator[None]:
+    """Hold the campaign's lock for ``job`` (see :func:`ttcs.run.run_lock.exclusive`), first
+    marking the runs of ``job`` that were killed as Crashed. Use it inside the job's flow."""
+    database = load_campaign(config).database
+    with exclusive(database, job):
+        store = open_store(database)
+        try:
+            with journaled(store, job, str(FlowRunContext.get().flow_run.id)) as killed:
+                if killed:
+                    mark_crashed(killed)
+                yield
+        finally:
+            store.engine.dispose()
+
+
+@task(name="mark-crashed-runs", cache_policy=NO_CACHE)
+def mark_crashed(flow_run_ids: list[str]) -> list[str]:
+    """Set each of these flow runs, and its task runs, to Crashed unless Prefect already has
+    them finished (a run this server never saw is skipped); the flow runs changed."""
+    logger = get_run_logger()
+    changed = []
+    with get_client(sync_client=True) as client:
+        for run_id in map(UUID, flow_run_ids):
+            try:
+                flow_run = client.read_flow_run(run_id)
+            except ObjectNotFound:
+                continue
+            if flow_run.state is not None and flow_run.state.is_final():
+                continue
+            for task_run in client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+                    task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(
+                        any_=[run_id]))):
+                if task_run.state is None or not task_run.state.is_final():
+                    client.set_task_run_state(task_run.id, Crashed(message=KILLED), force=True)
+            client.set_flow_run_state(run_id, Crashed(message=KILLED), force=True)
+            logger.warning("Lượt chạy %s (%s) bị dừng đột ngột: đã đánh dấu Crashed",
+                           flow_run.name, run_id)
+            changed.append(str(run_id))
+    return changed
