@@ -4,6 +4,7 @@ to .xlsx and read back with openpyxl (values, totals, fonts, fills, and no formu
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 import re
 import zipfile
@@ -334,14 +335,16 @@ def test_pl01_province_totals_per_period_count_yes_and_sum_counts(book, form) ->
     total = ws.cell(after, cols["Số cụm thu phát thanh ứng dụng CNTT-VT"])
     assert total.font.bold and total.number_format == "#,##0"
     assert f"A{before}:F{before}" in {str(r) for r in ws.merged_cells.ranges}
-    # percentages over the registry's units, not over the rows received
-    share = before + 1
-    assert ws.cell(share, 1).value == f"Tỷ lệ trên tổng số {BEFORE_UNITS} đơn vị theo danh mục"
-    station = ws.cell(share, cols["Có đài truyền thanh (Có/Không)"])
-    assert station.value == pytest.approx(3 / BEFORE_UNITS)
-    assert station.number_format == "0.0%"
-    assert ws.cell(after + 1, cols["Có đài truyền thanh (Có/Không)"]).value == pytest.approx(
-        2 / AFTER_UNITS)
+    # percentages over the old units that reported (5 communes), then over the registry's
+    station = cols["Có đài truyền thanh (Có/Không)"]
+    assert [(ws.cell(r, 1).value, ws.cell(r, station).value) for r in (before + 1, before + 2)
+            ] == [("Tỷ lệ trên số đơn vị cũ đã báo cáo (5)", pytest.approx(3 / 5)),
+                  (f"Tỷ lệ trên tổng số {BEFORE_UNITS} đơn vị cũ theo danh mục (đơn vị chưa "
+                   "báo cáo tính là Không)", pytest.approx(3 / BEFORE_UNITS))]
+    assert ws.cell(before + 1, station).number_format == "0.0%"
+    assert [ws.cell(r, station).value for r in (after + 1, after + 2)] == [
+        pytest.approx(2 / 3), pytest.approx(2 / AFTER_UNITS)]
+    assert ws.cell(after + 2, 1).value.startswith(f"Tỷ lệ trên tổng số {AFTER_UNITS} đơn vị ")
     assert _row_of(ws, "Ghi chú: dòng của huyện đảo (trước 01/7/2025, thuộc mục B.I.3) được "
                        "liệt kê nhưng không cộng vào tổng cấp xã.")
 
@@ -377,10 +380,11 @@ def test_pl03_staff_matrix_per_unit_with_totals_and_training(book, form) -> None
     for label, numbers in expected.items():
         assert _line(ws, _row_of(ws, label, col=1), form, staff, cols) == numbers
     # the training table below, with its own header and total
-    heading = _row_of(ws, "Tập huấn, bồi dưỡng nghiệp vụ giai đoạn 2021 - 2025 (mục B.III.2)")
+    block = form.tables["PL03.training"]
+    heading = _row_of(ws, block.title)
     training = _columns(ws, heading + 1)
-    assert list(training) == ["STT", "Đơn vị báo cáo", "Mã đơn vị",
-                              "Số buổi tập huấn, bồi dưỡng", "Số lượt người được tập huấn"]
+    assert list(training) == ["STT", "Đơn vị báo cáo", "Mã đơn vị"] + [
+        f.label for f in block.fields if f.id in ("training_sessions", "training_participants")]
     total = _row_of(ws, "Cộng toàn tỉnh", col=1, start=heading)
     assert [ws.cell(total, c).value for c in (4, 5)] == [4 + 6 + 0, 40 + 90 + 0]
     assert [ws.cell(heading + 2, c).value for c in range(1, 6)] == [1, "Phường Đồng Thuận", B,
@@ -390,34 +394,41 @@ def test_pl03_staff_matrix_per_unit_with_totals_and_training(book, form) -> None
 def test_summary_tab_has_rates_and_every_indicator(book, form, figures) -> None:
     ws = book["Tổng hợp"]
     cols = _columns(ws)
-    assert list(cols) == ["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu", "Tổng số (mẫu số)",
-                          "Tỷ lệ", "Ghi chú"]
+    assert list(cols) == ["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu",
+                          "Đơn vị đã báo cáo / theo danh mục", "Tỷ lệ trên số đơn vị đã báo cáo",
+                          "Tỷ lệ trên tổng số theo danh mục", "Tỷ số (lần)", "Ghi chú"]
 
     def line(label):
         row = _row_of(ws, label, col=3)
-        return [ws.cell(row, c).value for c in (2, 4, 5, 6)], row
+        return [ws.cell(row, c).value for c in (2, 4, 5, 6, 7, 8)], row
 
-    (_, reported, expected, rate), row = line("Số đơn vị đã nộp báo cáo hợp lệ")
-    assert (reported, expected, rate) == (3, 5, 0.6)
-    assert ws.cell(row, 6).number_format == "0.0%"
-    assert line("Số đơn vị nộp báo cáo hợp lệ đúng hạn")[0][1:] == [2, 5, 0.4]
+    (_, reported, coverage, _, rate, _), row = line("Số đơn vị đã nộp báo cáo hợp lệ")
+    assert (reported, coverage, rate) == (3, "3/5", 0.6)
+    assert ws.cell(row, 7).number_format == "0.0%"
+    assert line("Số đơn vị nộp báo cáo hợp lệ đúng hạn")[0][1:5] == [2, "3/5",
+                                                                      pytest.approx(2 / 3), 0.4]
     assert line("Số đơn vị không yêu cầu báo cáo")[0][1] == 1
     labels = [ws.cell(r, 3).value for r in range(_header_row(ws) + 1, ws.max_row + 1)]
     assert [ind.label for ind in form.indicators] == [
         label for label in labels if label in {ind.label for ind in form.indicators}]
-    (outline, value, whole, share), _ = line(
+    # before 01/7/2025: 3 of the 5 old communes that reported, 17 in the registry
+    (outline, value, coverage, over_reported, over_registry, ratio), _ = line(
         "Số lượng xã, phường, thị trấn có đài truyền thanh trước ngày 01/7/2025")
-    assert (outline, value, whole) == ("B.I.1.a", 3, BEFORE_UNITS)
-    assert share == pytest.approx(3 / BEFORE_UNITS)
-    (_, value, whole, share), row = line("Số lượng cụm thu phát thanh ứng dụng CNTT-VT")
-    assert (value, whole) == (42, 38) and share == pytest.approx(42 / 38)
-    assert ws.cell(row, 6).number_format == "0.00"
-    (_, value, whole, share), _ = line("Số tuyên truyền viên cơ sở")
-    assert (value, whole, share) == (32, None, None)
-    (outline, value, _, _), row = line(form.indicators[-1].label)  # compiled training contents
+    assert (outline, value, coverage, ratio) == ("B.I.1.a", 3, f"5/{BEFORE_UNITS}", None)
+    assert (over_reported, over_registry) == (pytest.approx(3 / 5),
+                                              pytest.approx(3 / BEFORE_UNITS))
+    # a ratio is never in a percentage column
+    (_, value, _, over_reported, over_registry, ratio), row = line(
+        "Số lượng cụm thu phát thanh ứng dụng CNTT-VT")
+    assert (value, over_reported, over_registry) == (42, None, None)
+    assert ratio == pytest.approx(42 / 38, abs=0.01)
+    assert ws.cell(row, 8).number_format == "0.00"
+    assert "tỷ số" in ws.cell(row, 9).value
+    (_, value, _, over_reported, _, _), _ = line("Số tuyên truyền viên cơ sở")
+    assert (value, over_reported) == (32, None)
+    (outline, value, _, _, _, _), row = line(form.indicators[-1].label)  # compiled contents
     assert (outline, value) == ("B.III.2", 2)
-    assert "Đánh giá" in ws.cell(row, 7).value
-    assert figures.indicators["pl01_before_station"]["denominator"] == BEFORE_UNITS
+    assert "Đánh giá" in ws.cell(row, 9).value
     # one count of the registry, shared by the indicators and the appendices
     assert figures.denominators == {"before": BEFORE_UNITS, "after": AFTER_UNITS}
     assert (len(figures.reported), len(figures.expected)) == (3, 5)  # coverage
@@ -522,9 +533,9 @@ def test_commune_text_beginning_with_formula_characters_stays_text(book, xlsx) -
                        if name == "xl/sharedStrings.xml")
     assert len(sheets) == len(TABS)
     assert not re.search(r"<f[ >/]", xml)  # not one formula in the whole workbook
+    shown = html.unescape(xml)  # with lxml, openpyxl writes non-ASCII as character references
     for text in DANGEROUS:
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-        assert f"<t>{escaped}</t>" in xml or f"<t>{escaped.replace(chr(34), '&quot;')}</t>" in xml
+        assert f"<t>{text}</t>" in shown
     numbers = book["Phụ lục 01"]
     assert numbers.cell(_row_of(numbers, "Cộng sau 01/7/2025", col=1), 13).data_type == "n"
 

@@ -57,11 +57,13 @@ from ttcs.workbook.form import (
     UNIT_TYPES_BEFORE,
     Form,
     FormField,
+    Indicator,
     ItemsBlock,
     MatrixBlock,
     Tab,
     UnitsBlock,
 )
+from ttcs.workbook.print_layout import TextBox, landscape, row_heights, spans
 
 FONT = "Times New Roman"
 TEXT_TYPES = ("text", "url", "phone", "choice")
@@ -81,7 +83,7 @@ class Style:
     bold: bool = False
     italic: bool = False
     underline: bool = False
-    size: int = 12
+    size: int = 13
     align: Literal["left", "center", "right"] = "left"
     valign: Literal["top", "middle"] = "middle"
     wrap: bool = False
@@ -104,19 +106,19 @@ class Style:
 
 STYLES: dict[str, Style] = {
     # title block
-    "org": Style(align="center"),
-    "org_bold": Style(bold=True, align="center"),
-    "nation": Style(bold=True, align="center"),
-    "motto": Style(bold=True, underline=True, align="center"),
-    "title": Style(bold=True, size=14, align="center"),
-    "heading": Style(bold=True, align="center"),
-    "subtitle": Style(italic=True, align="center"),
-    "note": Style(italic=True, size=11),
+    "org": Style(size=12, align="center", wrap=True),
+    "org_bold": Style(bold=True, size=12, align="center", wrap=True),
+    "nation": Style(bold=True, size=12, align="center", wrap=True),
+    "motto": Style(bold=True, underline=True, align="center", wrap=True),
+    "title": Style(bold=True, size=14, align="center", wrap=True),
+    "heading": Style(bold=True, align="center", wrap=True),
+    "subtitle": Style(italic=True, align="center", wrap=True),
+    "note": Style(italic=True, size=12, wrap=True),
     # tables
     "header": Style(bold=True, align="center", wrap=True, border=True),
     "group": Style(bold=True, border=True, wrap=True),
     "text": Style(wrap=True, border=True, valign="top"),
-    "center": Style(align="center", border=True, valign="top"),
+    "center": Style(align="center", border=True, valign="top", wrap=True),
     "count": Style(align="right", border=True, valign="top", number_format="#,##0"),
     "number": Style(align="right", border=True, valign="top", number_format="#,##0.00"),
     "percent": Style(align="right", border=True, valign="top", number_format="0.0%"),
@@ -136,10 +138,14 @@ STATUS_FILLS: dict[str, str] = {
     "unreachable": "FF9B9B",  # red
     "excluded": "DDEBF7",  # light blue
 }
+DEFAULT_WIDTH = 10.0  # characters: a column the tab gives no width
 NOT_APPLICABLE_FILL = "F2F2F2"  # a field that does not apply to the row's period
 NO_ANSWER = "(Chưa có đơn vị nào trả lời)"
 AS_OF_PREFIX = "Tình hình lúc"  # when the run looked: all a quiet night changes
-_OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([^)]+)\)\s*$")
+UNIT_WORDS = {"before": "đơn vị cũ"}  # the rows a before-01/7/2025 figure counts
+COUNT_MEASURES = ("count_yes", "count_positive")
+# "(mục B.III.2)" or "(mục B.III.2; không kê ...)" closing a block title
+_OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([A-Z][A-Za-z0-9.]*[A-Za-z0-9])[^)]*\)\s*$")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
           "X": 10}
 
@@ -166,6 +172,21 @@ class SummaryTab:
     freeze_rows: int = 0  # rows kept in view (the title block and the table header)
     header_rows: tuple[int, int] | None = None  # first and last row repeated on printed pages
 
+    @property
+    def wide(self) -> bool:
+        """Printed landscape."""
+        return landscape(sum(self.widths))
+
+    def heights(self) -> dict[int, float]:
+        """Row -> points: each row as tall as its wrapped text needs (print_layout's rule)."""
+        widths = dict(enumerate(self.widths, start=1))
+        merged = spans(widths, self.merges, DEFAULT_WIDTH)
+        boxes = ((r, TextBox(_shown(cell.value), merged.get((r, c), widths.get(c, DEFAULT_WIDTH)),
+                             cell.style.size, cell.style.bold, cell.style.wrap))
+                 for r, cells in enumerate(self.rows, start=1)
+                 for c, cell in enumerate(cells, start=1) if cell.value is not None)
+        return row_heights(boxes, STYLES["text"].size, len(self.rows))
+
     def cell(self, row: int, col: int) -> SummaryCell:
         """The cell at 1-based ``row`` and ``col`` (an empty cell outside the rows)."""
         cells = self.rows[row - 1] if 0 < row <= len(self.rows) else []
@@ -183,6 +204,12 @@ class SummaryTab:
 # --- small helpers -----------------------------------------------------------------------------
 
 
+def _shown(value: Value) -> str:
+    """The text a cell shows, as far as its height goes: a number or date is one line."""
+    return value if isinstance(value, str) else "0"
+
+
+
 def vi_date(day: dt.date) -> str:
     """Vietnamese administrative date: 30/9/2025, 01/7/2025."""
     return f"{day.day:02d}/{day.month}/{day.year}"
@@ -194,21 +221,29 @@ def vi_datetime(when: dt.datetime) -> str:
 
 def committee_line(province_name: str) -> str:
     """"UBND TỈNH QUẢNG TRỊ", or "UBND THÀNH PHỐ HÀ NỘI" for a centrally run city."""
+    return f"UBND {_province_word(province_name).upper()} {_place(province_name).upper()}"
+
+
+def _place(province_name: str) -> str:
+    """"Quảng Trị" for "Tỉnh Quảng Trị", "Hà Nội" for "Thành phố Hà Nội"."""
     name = province_name.strip()
     for prefix in ("Thành phố ", "Tỉnh "):
         if name.lower().startswith(prefix.lower()):
-            rest = name[len(prefix):]
-            word = "THÀNH PHỐ" if prefix == "Thành phố " else "TỈNH"
-            return f"UBND {word} {rest.upper()}"
-    return f"UBND TỈNH {name.upper()}"
+            return name[len(prefix):]
+    return name
 
 
 def _province_word(province_name: str) -> str:
-    return "thành phố" if province_name.lower().startswith("thành phố") else "tỉnh"
+    return "thành phố" if province_name.strip().lower().startswith("thành phố") else "tỉnh"
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _vi_number(value: int) -> str:
+    """1234 -> "1.234"."""
+    return f"{value:,}".replace(",", ".")
 
 
 def _lower_first(text: str) -> str:
@@ -287,14 +322,17 @@ class _Context:
     data_as_of: str
     status_line: str
     units: Mapping[str, UnitResult]  # by code
+    place: str  # "Quảng Trị": the province without "Tỉnh"
+    year: int
 
     @property
     def figures(self) -> Consolidation:
         return self.result.figures
 
 
-def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[str, Role]] = (),
-                 status: bool = False) -> None:
+def _sides(b: _Builder) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The columns of the left block (issuing body, preparer) and of the right one (nation,
+    signer): the left one at least 38 characters or 35 % of the width."""
     total = sum(b.tab.widths)
     split, acc = 1, 0.0
     for i, width in enumerate(b.tab.widths[:-1], start=1):
@@ -302,15 +340,23 @@ def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[s
         split = i
         if acc >= max(38.0, 0.35 * total):
             break
-    left, right = (1, split), (split + 1, b.ncols)
-    top = b.row(_halves(ctx.committee, "org", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "nation",
-                        left, right))
-    second = b.row(_halves(ctx.department, "org_bold", "Độc lập - Tự do - Hạnh phúc", "motto",
-                           left, right))
-    for number in (top, second):
+    return (1, split), (split + 1, b.ncols)
+
+
+def _two_blocks(b: _Builder, pairs: Iterable[tuple[Value, Role, Value, Role]]) -> None:
+    """Rows of a left and a right text, each merged over its side."""
+    left, right = _sides(b)
+    for left_text, left_role, right_text, right_role in pairs:
+        number = b.row(_halves(left_text, left_role, right_text, right_role, left, right))
         for first, last in (left, right):
             if last > first:
                 b.tab.merges.append((number, first, number, last))
+
+
+def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[str, Role]] = (),
+                 status: bool = False) -> None:
+    _two_blocks(b, [(ctx.committee, "org", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "nation"),
+                    (ctx.department, "org_bold", "Độc lập - Tự do - Hạnh phúc", "motto")])
     b.blank()
     b.span(title, "title")
     for text, role in lines:
@@ -321,7 +367,17 @@ def _title_block(b: _Builder, ctx: _Context, title: str, lines: Iterable[tuple[s
     b.blank()
 
 
-def _halves(left_text: str, left_role: Role, right_text: str, right_role: Role,
+def _signatures(b: _Builder, ctx: _Context) -> None:
+    """Who prepared the table and the head of the Department, side by side, under the place
+    and date line."""
+    b.blank()
+    _two_blocks(b, [
+        (None, "subtitle", f"{ctx.place}, ngày … tháng … năm {ctx.year}", "subtitle"),
+        ("NGƯỜI LẬP BIỂU", "heading", "THỦ TRƯỞNG ĐƠN VỊ", "heading"),
+        ("(Ký, ghi rõ họ tên)", "subtitle", "(Ký, ghi rõ họ tên, đóng dấu)", "subtitle")])
+
+
+def _halves(left_text: Value, left_role: Role, right_text: Value, right_role: Role,
             left: tuple[int, int], right: tuple[int, int]) -> list[SummaryCell]:
     cells = [SummaryCell(left_text, left_role)] + [SummaryCell(None, left_role)] * (
         left[1] - left[0])
@@ -333,59 +389,83 @@ def _halves(left_text: str, left_role: Role, right_text: str, right_role: Role,
 # --- tabs --------------------------------------------------------------------------------------
 
 
+SUMMARY_HEADERS = ["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu",
+                   "Đơn vị đã báo cáo / theo danh mục", "Tỷ lệ trên số đơn vị đã báo cáo",
+                   "Tỷ lệ trên tổng số theo danh mục", "Tỷ số (lần)", "Ghi chú"]
+
+
+def _summary_row(n: int, outline: str | None, label: str, value: Value,
+                 coverage: tuple[int, int] | None, rates: tuple[float | None, float | None],
+                 ratio: float | None, note: str | None) -> list[SummaryCell]:
+    shown = f"{_vi_number(coverage[0])}/{_vi_number(coverage[1])}" if coverage else None
+    return [SummaryCell(n, "center"), SummaryCell(outline, "center"), SummaryCell(label, "text"),
+            SummaryCell(plain(value), "count"), SummaryCell(shown, "center"),
+            SummaryCell(rates[0], "percent"), SummaryCell(rates[1], "percent"),
+            SummaryCell(ratio, "ratio"), SummaryCell(note, "text")]
+
+
+def _group_row(b: _Builder, numeral: str, label: str) -> None:
+    number = b.row([SummaryCell(numeral, "center", bold=True), SummaryCell(label, "group")]
+                   + [SummaryCell(None, "group")] * (b.ncols - 2))
+    b.tab.merges.append((number, 2, number, b.ncols))
+
+
+def _share(part: Any, whole: Any) -> float | None:
+    return part / whole if isinstance(part, (int, float)) and whole else None
+
+
+def _indicator_row(ctx: _Context, n: int, ind: Indicator) -> list[SummaryCell]:
+    """A figure with what it covers: the units (old units, before 01/7/2025) it is computed
+    from out of those the registry expects, a count's rate over the units that reported and
+    over the registry, a ratio to another figure in its own column."""
+    figures = ctx.figures.indicators
+    data = figures.get(ind.id, {})
+    value = data.get("value")
+    covered, expected = data.get("covered"), data.get("expected")
+    notes = [data.get("coverage")]
+    rates: tuple[float | None, float | None] = (None, None)
+    ratio = None
+    if ind.measure == "compile":
+        value = len(value) if isinstance(value, list) else 0
+        notes.append(f"số đơn vị nêu nội dung; chi tiết tại tab {TAB_ASSESSMENTS}, "
+                     f"mục {ind.outline}")
+    elif ind.per:
+        whole = figures.get(ind.per, {})
+        ratio = data.get("ratio", _share(value, whole.get("value")))
+        notes.append(f"tỷ số = số liệu này / {_lower_first(whole.get('label', ind.per))}")
+    elif ind.measure in COUNT_MEASURES:
+        rates = (data.get("rate", _share(value, covered)), _share(value, expected))
+    coverage = (covered, expected) if covered is not None and expected is not None else None
+    return _summary_row(n, ind.outline, data.get("label", ind.label), value, coverage, rates,
+                        ratio, "; ".join(note for note in notes if note) or None)
+
+
 def _summary_tab(ctx: _Context) -> SummaryTab:
-    b = _Builder(TAB_SUMMARY, [6, 10, 62, 13, 13, 11, 36])
+    b = _Builder(TAB_SUMMARY, [6, 9, 50, 10, 13, 12, 12, 9, 38])
     _title_block(b, ctx, f"TỔNG HỢP SỐ LIỆU TOÀN {ctx.province_word.upper()}",
                  [(ctx.campaign.title, "heading")], status=True)
-    b.header(["STT", "Mục đề cương", "Chỉ tiêu", "Số liệu", "Tổng số (mẫu số)", "Tỷ lệ",
-              "Ghi chú"])
+    b.header(SUMMARY_HEADERS)
     totals = ctx.result.totals
-    expected = totals.expected
-    b.row([SummaryCell("I", "center", bold=True),
-           SummaryCell("Tiến độ báo cáo", "group")] + [SummaryCell(None, "group")] * 5)
-    b.tab.merges.append((b.next_row - 1, 2, b.next_row - 1, 7))
-    progress = [
-        ("Số đơn vị đã nộp báo cáo hợp lệ", totals.reported, totals.reporting_rate,
-         "trên số đơn vị phải báo cáo"),
-        ("Số đơn vị nộp báo cáo hợp lệ đúng hạn", totals.on_time, totals.on_time_rate,
-         f"hạn nộp: {vi_datetime(ctx.campaign.deadline.astimezone(ctx.campaign.tz))}"),
-    ]
-    for n, (label, value, rate, note) in enumerate(progress, start=1):
-        b.row([SummaryCell(n, "center"), SummaryCell(None, "center"), SummaryCell(label, "text"),
-               SummaryCell(value, "count"), SummaryCell(expected, "count"),
-               SummaryCell(rate, "percent"), SummaryCell(note, "text")])
-    excluded = totals.excluded
-    b.row([SummaryCell(3, "center"), SummaryCell(None, "center"),
-           SummaryCell("Số đơn vị không yêu cầu báo cáo", "text"),
-           SummaryCell(excluded, "count"), SummaryCell(None, "count"),
-           SummaryCell(None, "percent"), SummaryCell("không tính vào các tỷ lệ", "text")])
-
-    b.row([SummaryCell("II", "center", bold=True),
-           SummaryCell("Số liệu tổng hợp theo đề cương", "group")]
-          + [SummaryCell(None, "group")] * 5)
-    b.tab.merges.append((b.next_row - 1, 2, b.next_row - 1, 7))
-    figures = ctx.figures.indicators
+    reported, expected = totals.reported, totals.expected
+    _group_row(b, "I", "Tiến độ báo cáo")
+    b.row(_summary_row(1, None, "Số đơn vị đã nộp báo cáo hợp lệ", reported,
+                       (reported, expected), (None, totals.reporting_rate), None,
+                       "trên số đơn vị phải báo cáo"))
+    deadline = vi_datetime(ctx.campaign.deadline.astimezone(ctx.campaign.tz))
+    b.row(_summary_row(2, None, "Số đơn vị nộp báo cáo hợp lệ đúng hạn", totals.on_time,
+                       (reported, expected), (_share(totals.on_time, reported),
+                                              totals.on_time_rate), None,
+                       f"hạn nộp: {deadline}"))
+    b.row(_summary_row(3, None, "Số đơn vị không yêu cầu báo cáo", totals.excluded, None,
+                       (None, None), None, "không tính vào các tỷ lệ"))
+    _group_row(b, "II", "Số liệu tổng hợp theo đề cương")
     for n, ind in enumerate(ctx.form.indicators, start=1):
-        data = figures.get(ind.id, {})
-        value = data.get("value")
-        denominator, share, share_role, note = None, None, "percent", None
-        if ind.measure == "compile":
-            texts = value if isinstance(value, list) else []
-            value = len(texts)
-            note = f"số đơn vị nêu nội dung; chi tiết tại tab {TAB_ASSESSMENTS}, mục {ind.outline}"
-        elif ind.per:
-            denominator = figures.get(ind.per, {}).get("value")
-            share_role = "ratio"
-            share = value / denominator if denominator and value is not None else None
-            note = f"tỷ lệ so với: {_lower_first(figures.get(ind.per, {}).get('label', ind.per))}"
-        elif data.get("denominator") is not None:
-            denominator = data["denominator"]
-            share = value / denominator if denominator and value is not None else None
-            note = "tỷ lệ trên tổng số đơn vị theo danh mục"
-        b.row([SummaryCell(n, "center"), SummaryCell(ind.outline, "center"),
-               SummaryCell(data.get("label", ind.label), "text"),
-               SummaryCell(plain(value), "count"), SummaryCell(plain(denominator), "count"),
-               SummaryCell(share, share_role), SummaryCell(note, "text")])
+        b.row(_indicator_row(ctx, n, ind))
+    b.blank()
+    b.span("Ghi chú: tỷ lệ trên số đơn vị đã báo cáo chỉ tính các đơn vị (trước 01/7/2025: các "
+           "đơn vị cũ) có báo cáo hợp lệ; tỷ lệ trên tổng số theo danh mục tính cả các đơn vị "
+           "chưa báo cáo như trả lời Không. Tỷ số (lần) so sánh hai số liệu, không phải tỷ lệ "
+           "phần trăm.", "note")
     return b.tab
 
 
@@ -455,19 +535,28 @@ def _units_table(b: _Builder, ctx: _Context, table: str, block: UnitsBlock) -> N
                        + [_total_cell(f, counted) if f.applies_to(period)
                           else SummaryCell(None, "total", NOT_APPLICABLE_FILL) for f in fields])
         b.tab.merges.append((number, 1, number, ident))
+        word = UNIT_WORDS.get(period, "đơn vị")
         whole = ctx.figures.denominators[period]
-        number = b.row(
-            [SummaryCell(f"Tỷ lệ trên tổng số {whole:,} đơn vị theo danh mục".replace(",", "."),
-                         "total")]
-            + [SummaryCell(None, "total")] * (ident - 1)
-            + [SummaryCell(sum(r.get(f.id) is True for r in counted) / whole, "percent",
-                           bold=True)
-               if f.type == "yesno" and f.applies_to(period) and whole
-               else SummaryCell(None, "total") for f in fields])
-        b.tab.merges.append((number, 1, number, ident))
+        for text, over in ((f"Tỷ lệ trên số {word} đã báo cáo ({_vi_number(len(counted))})",
+                            len(counted)),
+                           (f"Tỷ lệ trên tổng số {_vi_number(whole)} {word} theo danh mục "
+                            "(đơn vị chưa báo cáo tính là Không)", whole)):
+            _rate_row(b, text, ident, [f if f.applies_to(period) else None for f in fields],
+                      counted, over)
     if outside_types:
         b.span("Ghi chú: dòng của huyện đảo (trước 01/7/2025, thuộc mục B.I.3) được liệt kê "
                "nhưng không cộng vào tổng cấp xã.", "note")
+
+
+def _rate_row(b: _Builder, text: str, ident: int, fields: list[FormField | None],
+              rows: list[dict[str, Any]], over: int) -> None:
+    """The share of ``rows`` answering Có per yes/no field, over ``over`` units."""
+    number = b.row(
+        [SummaryCell(text, "total")] + [SummaryCell(None, "total")] * (ident - 1)
+        + [SummaryCell(sum(r.get(f.id) is True for r in rows) / over, "percent", bold=True)
+           if f is not None and f.type == "yesno" and over else SummaryCell(None, "total")
+           for f in fields])
+    b.tab.merges.append((number, 1, number, ident))
 
 
 def _matrix_table(b: _Builder, ctx: _Context, table: str, block: MatrixBlock) -> None:
@@ -521,8 +610,8 @@ def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> N
 
 def _appendix_widths(tab: Tab) -> list[float]:
     if any(isinstance(block, UnitsBlock) for block in tab.blocks):
-        return [6, 24, 10, 24, 10, 15]
-    return [6, 26, 10, 30]
+        return [6, 24, 11, 24, 10, 15]
+    return [6, 26, 11, 30]
 
 
 def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
@@ -539,6 +628,7 @@ def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
                 b.widen(i, _field_width(fld))
     reported, expected = len(ctx.figures.reported), len(ctx.figures.expected)
     _title_block(b, ctx, tab.title.upper(), [
+        (f"(Kèm theo Báo cáo số …/BC-SVHTTDL ngày … tháng … năm {ctx.year})", "subtitle"),
         (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị; "
          f"tình hình các đơn vị xem tab {TAB_STATUS})", "subtitle")])
     first = True
@@ -555,6 +645,7 @@ def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
             _matrix_table(b, ctx, table, block)
         elif isinstance(block, ItemsBlock):
             _items_table(b, ctx, table, block)
+    _signatures(b, ctx)
     return b.tab
 
 
@@ -658,7 +749,7 @@ def _answers(ctx: _Context) -> list[tuple[str, str, list[dict[str, str]]]]:
 
 
 def _assessments_tab(ctx: _Context) -> SummaryTab:
-    b = _Builder(TAB_ASSESSMENTS, [6, 10, 40, 10, 26, 80])
+    b = _Builder(TAB_ASSESSMENTS, [6, 9, 36, 11, 22, 90])
     _title_block(b, ctx, "TỔNG HỢP Ý KIẾN ĐÁNH GIÁ CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU THEO ĐỀ CƯƠNG")
     sections = ctx.form.sections
     b.header(["STT", sections.id_label, sections.title_label, "Mã đơn vị", "Đơn vị",
@@ -690,6 +781,7 @@ def summary_model(campaign: Campaign, form: Form, result: RunResult) -> list[Sum
         committee=committee_line(province), department=campaign.department.upper(),
         province_word=_province_word(province), data_as_of=vi_date(campaign.data_as_of),
         status_line=status_line, units={u.code: u for u in result.units},
+        place=_place(province), year=campaign.data_as_of.year,
     )
     appendices = [tab for tab in form.tabs
                   if any(isinstance(block, (UnitsBlock, MatrixBlock)) for block in tab.blocks)]

@@ -20,7 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ttcs.outputs.summary import FONT, Style, SummaryCell, SummaryTab
+from ttcs.outputs.summary import Style, SummaryCell, SummaryTab
+from ttcs.workbook.print_layout import set_up_page, use_times_new_roman
 
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
 THIN = Side(style="thin", color="000000")
@@ -81,12 +82,6 @@ def _write(sheet: Worksheet, row: int, col: int, cell: SummaryCell, styles: dict
     styles[key] = copy(target._style)
 
 
-def _normal_font(book: Workbook) -> None:
-    """Times New Roman for the workbook's default style, so empty cells match too."""
-    font = Font(name=FONT, size=12)
-    book._fonts = type(book._fonts)([font])  # no public API for the default font
-    book._named_styles["Normal"].font = font
-
 def _sheet(sheet: Worksheet, tab: SummaryTab, styles: dict) -> None:
     for r1, c1, r2, c2 in tab.merges:
         sheet.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
@@ -97,20 +92,14 @@ def _sheet(sheet: Worksheet, tab: SummaryTab, styles: dict) -> None:
         sheet.column_dimensions[get_column_letter(c)].width = width
     if tab.freeze_rows:
         sheet.freeze_panes = sheet.cell(tab.freeze_rows + 1, 1)
-    if tab.header_rows:
-        sheet.print_title_rows = f"{tab.header_rows[0]}:{tab.header_rows[1]}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    set_up_page(sheet, wide=tab.wide, title_rows=tab.header_rows, heights=tab.heights())
 
 
 def write_summary_xlsx(tabs: list[SummaryTab], path: Path) -> Path:
     """Write the summary workbook to ``path`` atomically (temporary file, then replace)."""
     path = Path(path)
     book = Workbook()
-    _normal_font(book)
+    use_times_new_roman(book)
     book.remove(book.active)
     styles: dict = {}  # style ids are the workbook's: one cache per workbook
     for tab in tabs:
