@@ -1,10 +1,12 @@
 # Two commands: `make demo` and `make test`. Each sets up .venv/ itself on first use.
+# `make server` / `make stop`: a persistent Prefect server (UI on http://127.0.0.1:4200), the
+# `ttcs` work pool, a worker and the deployments of prefect.yaml; stop ends exactly those.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench bench-nightly clean
+.PHONY: setup demo test lint bench bench-nightly server stop clean
 
 setup: $(STAMP)
 
@@ -20,6 +22,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --durations=10  # prints the slowest 10: keep the suite fast
+
+# TTCS_HOME: where the worker runs the flows (this folder: flows/, config/).
+server: $(STAMP)
+	TTCS_HOME=$${TTCS_HOME:-$(CURDIR)} $(BIN)/python -m ttcs.cli.server start
+
+stop: $(STAMP)
+	$(BIN)/python -m ttcs.cli.server stop
 
 # Benchmarks print figures; they are not part of `make test`.
 bench: $(STAMP)

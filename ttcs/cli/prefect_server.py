@@ -4,8 +4,10 @@ Without ``PREFECT_API_URL`` Prefect starts a temporary in-process server for eac
 slow to start, is killed at exit while still recording (task-run history is lost) and prints
 tracebacks and telemetry errors (docs/design.md §7). :func:`prefect_api` instead either uses the
 server a coordinator already runs (``PREFECT_API_URL`` in the environment or the active Prefect
-profile) or starts ``prefect server start`` on a free local port, with its SQLite database in a
-``PREFECT_HOME`` of our own so run history persists between commands, and stops it afterwards.
+profile, else the persistent server of ``ttcs server start``, found by its state file in
+:data:`DEFAULT_HOME`) or starts ``prefect server start`` on a free local port, with its SQLite
+database in a ``PREFECT_HOME`` of our own so run history persists between commands, and stops
+it afterwards.
 
 Prefect reads its settings at import: a ``SettingsContext`` in the current ``contextvars``
 context or, where there is none (threads that did not copy the context), a process-global one
@@ -22,6 +24,7 @@ not pay for it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -33,7 +36,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HOME = Path.home() / ".ttcs" / "prefect"
 LOG_NAME = "server.log"
+STATE_NAME = "server.json"  # what `ttcs server start` started: URLs and process ids
 LOG_MAX_BYTES = 5_000_000
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 120.0
@@ -100,13 +104,82 @@ def configured_api_url() -> str | None:
     return get_current_settings().api.url or None
 
 
+@dataclass(frozen=True)
+class ServerState:
+    """The persistent server of ``ttcs server start``, as its state file records it."""
+
+    url: str  # the API, e.g. http://127.0.0.1:4200/api
+    ui: str
+    pids: dict[str, int]  # "server", "worker": each the leader of a process group of its own
+    started: dict[str, str]  # pid's start time per /proc (tells a reused pid apart)
+
+    @classmethod
+    def load(cls, home: Path) -> ServerState | None:
+        """The state file in ``home``, or ``None`` when there is none or it is unreadable."""
+        try:
+            data = json.loads((home / STATE_NAME).read_text(encoding="utf-8"))
+            return cls(url=data["url"], ui=data["ui"], pids=dict(data["pids"]),
+                       started=dict(data["started"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, home: Path) -> None:
+        path = home / STATE_NAME
+        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    def alive(self, name: str) -> bool:
+        """Whether process ``name`` still runs and is the one started (not a reused pid)."""
+        pid = self.pids.get(name)
+        return pid is not None and process_start(pid) == self.started.get(name)
+
+
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), ``None`` if it is
+    gone or a zombie. Where /proc is missing, any live pid answers ``"?"``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        if Path("/proc/self/stat").exists():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return "?"
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the name in parentheses may contain spaces
+    return None if fields[0] == "Z" else fields[19]
+
+
+def running_server(home: Path | None = None) -> ServerState | None:
+    """The persistent server recorded in ``home`` (default :data:`DEFAULT_HOME`) if its
+    process runs and it answers."""
+    state = ServerState.load(Path(home or DEFAULT_HOME))
+    if state is None or not state.alive("server"):
+        return None
+    try:
+        urllib.request.urlopen(health_url(state.url), timeout=5).close()
+    except (OSError, ValueError):
+        return None
+    return state
+
+
+def in_use_line(state: ServerState) -> str:
+    return f"Dùng máy chủ Prefect đang chạy tại {state.ui}"
+
+
 @contextmanager
 def prefect_api(home: Path | None = None, console: Console | None = None) -> Iterator[str]:
     """Yield the Prefect API URL to use for the duration of a command.
 
     A configured ``PREFECT_API_URL`` (environment or active profile) is used as is, if it answers;
-    otherwise a local server is started with its database and log (``server.log``) in ``home``
-    (default ``~/.ttcs/prefect``) and stopped on exit, however the block ends. While it runs,
+    else the persistent server of ``ttcs server start``, if it runs (said in one line on
+    ``console``); otherwise a local server is started with its database and log
+    (``server.log``) in ``home`` (default ``~/.ttcs/prefect``) and stopped on exit, however the
+    block ends. While it runs,
     :data:`active_server` describes it. Flows run inside the block record to this API; their log
     lines go to it and to :data:`ttcs.cli.logfile.LOG_FILE`, none to the terminal.
     """
@@ -114,6 +187,10 @@ def prefect_api(home: Path | None = None, console: Console | None = None) -> Ite
     import prefect.main  # noqa: F401 - Prefect configures logging at this import: before ours
 
     external = configured_api_url()
+    if not external and (persistent := running_server()) is not None:
+        external = persistent.url
+        if console is not None:
+            console.print(in_use_line(persistent), highlight=False, soft_wrap=True)
     with contextlib.ExitStack() as stack:
         # Exits last: Prefect's log lines, a failed run's traceback above all, go to the log
         # file and the server until the very end, never to the terminal.
@@ -127,7 +204,7 @@ def prefect_api(home: Path | None = None, console: Console | None = None) -> Ite
             url = server.url
             previous, active_server = active_server, server
             stack.callback(_set_active, previous)
-        stack.enter_context(_api_url_settings(url))
+        stack.enter_context(api_url_settings(url))
         # Exits run last in, first out: flush what this process queued (and, for a server of
         # our own, wait until it is recorded) before the settings are restored and it stops.
         stack.enter_context(_client_workers(url, None if external else server.log_file))
@@ -140,7 +217,7 @@ def _set_active(server: LocalServer | None) -> None:
 
 
 @contextmanager
-def _api_url_settings(url: str) -> Iterator[None]:
+def api_url_settings(url: str) -> Iterator[None]:
     """Point this process's Prefect client at ``url``: env var, global settings, context."""
     import prefect.context
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -249,7 +326,7 @@ def _wait_recorded(state_url: str, timeout: float) -> bool:
 def _check_reachable(url: str) -> None:
     """One line, not a traceback, when a configured server does not answer at all."""
     try:
-        urllib.request.urlopen(_health_url(url), timeout=10).close()
+        urllib.request.urlopen(health_url(url), timeout=10).close()
     except urllib.error.HTTPError:
         return  # it answers (perhaps asking for credentials): let Prefect deal with it
     except (OSError, ValueError) as exc:
@@ -258,7 +335,7 @@ def _check_reachable(url: str) -> None:
         ) from None
 
 
-def _health_url(api_url: str) -> str:
+def health_url(api_url: str) -> str:
     return api_url.rstrip("/") + "/health"
 
 
@@ -267,13 +344,19 @@ def _reason(exc: BaseException) -> str:
     return str(reason) or type(exc).__name__
 
 
-def _server_command(port: int) -> list[str]:
+def prefect_command(*args: str) -> list[str]:
+    """The ``prefect`` command of this interpreter's environment."""
     script = Path(sys.executable).with_name("prefect")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "prefect"]
-    return [*base, "server", "start", "--host", HOST, "--port", str(port), "--no-ui"]
+    return [*base, *args]
 
 
-def _server_env(home: Path) -> dict[str, str]:
+def server_command(port: int, ui: bool = False) -> list[str]:
+    command = prefect_command("server", "start", "--host", HOST, "--port", str(port))
+    return command if ui else [*command, "--no-ui"]
+
+
+def server_env(home: Path, ui: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH"):
         env.pop(name, None)
@@ -289,8 +372,8 @@ def _server_env(home: Path) -> dict[str, str]:
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
-        PREFECT_SERVER_UI_ENABLED="false",
-        PREFECT_UI_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED=str(ui).lower(),
+        PREFECT_UI_ENABLED=str(ui).lower(),
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",
         COLUMNS="200",
@@ -299,7 +382,7 @@ def _server_env(home: Path) -> dict[str, str]:
 
 
 def _spawn(home: Path, port: int, log: BinaryIO, log_file: Path) -> subprocess.Popen[bytes]:
-    command = _server_command(port)
+    command = server_command(port)
     if sys.platform.startswith("linux"):
         command = [sys.executable, "-c", _PDEATHSIG_SHIM, str(os.getpid()), *command]
     try:
@@ -308,7 +391,7 @@ def _spawn(home: Path, port: int, log: BinaryIO, log_file: Path) -> subprocess.P
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_server_env(home),
+            env=server_env(home),
             cwd=home,
             start_new_session=True,
         )
@@ -341,7 +424,7 @@ def _local_server(home: Path, console: Console | None) -> Iterator[LocalServer]:
                     start = log.tell()
                     process = _spawn(home, port, log, log_file)
                     url = f"http://{HOST}:{port}/api"
-                    if _wait_healthy(process, url, STARTUP_TIMEOUT):
+                    if wait_healthy(process, url, STARTUP_TIMEOUT):
                         break
                     code = process.poll()
                     if code is None:
@@ -364,14 +447,14 @@ def _not_started(reason: str, log_file: Path) -> RunFailed:
                      f"{log_file}")
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
+def wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
     """Poll ``/health`` until it answers 200 (True), the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(_health_url(url), timeout=2) as response:
+            with urllib.request.urlopen(health_url(url), timeout=2) as response:
                 if response.status == 200:
                     return True
         except (OSError, ValueError):
