@@ -7,12 +7,14 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+from flows.hooks import alert_coordinators, run_name
 from tasks.provision import BATCH, apply_batch, plan, prepare
 from ttcs.backends.provision import Outcome, summarize, summary_markdown
 
 
 @flow(name="provision", description="Tạo (hoặc nhận) bảng tính Google cho từng đơn vị, đúng "
-      "mẫu, chia sẻ đúng người, ghi vào danh bạ.")
+      "mẫu, chia sẻ đúng người, ghi vào danh bạ.", flow_run_name=run_name,
+      on_failure=[alert_coordinators], on_crashed=[alert_coordinators])
 def provision(config: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     setup = prepare(config)
     todo = plan(setup)

@@ -1,0 +1,85 @@
+"""What every flow shares for the coordinator: a run name saying what the run stands for, and
+the alert sent when a run fails or crashes.
+
+    @flow(name="report", flow_run_name=run_name,
+          on_failure=[alert_coordinators], on_crashed=[alert_coordinators])
+
+The name reads the run's ``config`` and ``now`` parameters (no ``now``: the current time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import Flow
+from prefect.client.schemas.objects import FlowRun, State
+from prefect.logging.loggers import flow_run_logger
+from prefect.runtime import flow_run as current_run
+from prefect.utilities.urls import url_for
+
+from tasks.remind import channels
+from ttcs.campaign.settings import load_campaign
+from ttcs.errors import RunFailed, UserError
+from ttcs.outputs.vi_format import moment
+from ttcs.reminders import alerts
+
+FALLBACK_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # every campaign's so far; used when none loads
+
+
+def title(flow: str, config: str | None, now: dt.datetime | str | None) -> str:
+    """"nightly 29/09/2025 22:00 — Quảng Trị": the flow, the run's time in the campaign's zone,
+    the province. A campaign that cannot be loaded leaves the province out (the run itself then
+    fails with the reason)."""
+    when = dt.datetime.fromisoformat(now) if isinstance(now, str) else now
+    when = when or dt.datetime.now(dt.UTC)
+    try:
+        campaign = load_campaign(config)
+    except Exception:  # a name never fails a run
+        return f"{flow} {moment(when, FALLBACK_TZ)}"
+    return f"{flow} {moment(when, campaign.tz)} — {campaign.province_info.name}"
+
+
+def run_name() -> str:
+    """The ``flow_run_name`` callable of every flow: :func:`title` of the current run."""
+    parameters = current_run.parameters
+    return title(current_run.flow_name, parameters.get("config"), parameters.get("now"))
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def reason(state: State[Any]) -> str:
+    """Why a run failed, in one Vietnamese line (an unexpected error keeps its type)."""
+    if state.is_crashed():
+        return f"tiến trình bị dừng giữa chừng ({_one_line(state.message or 'không rõ lý do')})"
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:  # unreadable result: the message
+        exc = None
+    if isinstance(exc, (UserError, RunFailed)):
+        return _one_line(exc)
+    if isinstance(exc, BaseException):
+        return f"lỗi bất ngờ ({type(exc).__name__}: {_one_line(exc)})"
+    return _one_line(state.message or "không rõ lý do")
+
+
+def alert_coordinators(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """on_failure / on_crashed hook: one message to the coordinators. A subflow (the nightly a
+    reminder run collects with) leaves it to its parent, whose failure follows; a dry run has
+    someone watching it. Never raises: an alert that cannot go out is logged, and the run keeps
+    its own failure."""
+    if flow_run.parent_task_run_id is not None or flow_run.parameters.get("dry_run"):
+        return
+    logger = flow_run_logger(flow_run, flow)
+    try:
+        campaign = load_campaign(flow_run.parameters.get("config"))
+        failure = alerts.Failure(flow.name, flow_run.name, state.is_crashed(), state.timestamp,
+                                 reason(state), url_for(flow_run))
+        delivery = alerts.send(channels(campaign).mailer, alerts.compose(campaign, failure))
+    except Exception as exc:  # see above
+        logger.error("Không gửi được cảnh báo cho cán bộ điều phối: %s", _one_line(exc))
+        return
+    logger.info("Đã gửi cảnh báo cho cán bộ điều phối: %s", ", ".join(delivery.accepted))
