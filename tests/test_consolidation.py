@@ -127,6 +127,11 @@ def test_province_totals_match_ground_truth(prefect_harness, tmp_path, code) -> 
         assert figures[figure_id]["value"] == value, figure_id
     old_communes = sum(p.type != "huyện" for u in registry.units(code) for p in u.predecessors)
     assert figures["pl01_before_station"]["denominator"] == old_communes
+    before = figures["pl01_before_station"]  # every unit reported: it covers the registry
+    assert (before["covered"], before["expected"], before["coverage"]) == (
+        old_communes, old_communes, f"{old_communes}/{old_communes} đơn vị cũ đã báo cáo")
+    assert before["rate"] == round(before["value"] / old_communes, 4)
+    assert before["percent_of_registry"] == round(100 * before["value"] / old_communes, 1)
     assert figures["pl01_after_station"]["denominator"] == len(registry.units(code))
     urban_before = sum(p.type in ("phường", "thị trấn")
                        for u in registry.units(code) for p in u.predecessors)
@@ -143,3 +148,58 @@ def test_island_district_and_split_wards_are_counted_once() -> None:
     ha_noi = registry.units("01")
     owners = [u.name for u in ha_noi for p in u.predecessors if p.code == "09700"]
     assert owners == ["Xã Ba Vì"]  # old Xã Minh Quang was split; only its default reports it
+
+
+def test_coverage_counts_only_what_reported(form, tmp_path) -> None:
+    """Two units reported (Phường Đồng Thuận: 3 old units; Đặc khu Cồn Cỏ: an island district,
+    never a commune), Phường Đồng Sơn (4 old units: 2 phường, 2 xã) has not: each figure's
+    coverage is counted by hand from the registry facts."""
+    from tests.workbooks import BAC_LY, CON_CO, DONG_THUAN, LOC_NINH, QUANG_PHU, Book, station
+    from ttcs.outputs.consolidate import consolidate
+    from ttcs.run.assess import record
+
+    silent = "18871"
+    stations = {station(BAC_LY, "before", "has_station"): YES,
+                station(QUANG_PHU, "before", "has_station"): YES,
+                station(LOC_NINH, "before", "has_station"): "Không"}
+    for old in (BAC_LY, QUANG_PHU):
+        stations[station(old, "before", "kind_fm")] = YES
+    for field in ("kind_wired", "kind_fm", "kind_it", "converted_to_it"):
+        stations[station(LOC_NINH, "before", field)] = "Không"
+    records = {code: record(Book(form, code, tmp_path / f"{code}.xlsx",
+                                 answers=stations if code == DONG_THUAN else None
+                                 ).verdict().parsed) for code in (DONG_THUAN, CON_CO)}
+    figures = consolidate(form, records, [DONG_THUAN, CON_CO, silent]).indicators
+
+    before = figures["pl01_before_station"]
+    assert before["value"] == 2
+    assert {k: before[k] for k in ("covered", "expected", "unit_word", "rate", "denominator",
+                                   "percent_of_registry", "coverage")} == {
+        "covered": 3, "expected": 7, "unit_word": "đơn vị cũ", "rate": round(2 / 3, 4),
+        "denominator": 7, "percent_of_registry": round(100 * 2 / 7, 1),
+        "coverage": "3/7 đơn vị cũ đã báo cáo"}
+    assert "percent" not in before
+    after = figures["pl01_after_station"]
+    assert (after["covered"], after["expected"], after["unit_word"], after["coverage"]) == (
+        2, 3, "đơn vị", "2/3 đơn vị đã báo cáo")
+    assert after["rate"] == round(after["value"] / 2, 4)
+    urban = figures["pl02_before_boards_urban"]  # Phường Bắc Lý; Đồng Sơn's two phường silent
+    assert (urban["covered"], urban["expected"]) == (1, 3)
+    sessions = figures["pl03_sessions"]  # an items table: the units that reported
+    assert (sessions["covered"], sessions["expected"], sessions["rate"],
+            sessions["denominator"], sessions["percent_of_registry"]) == (2, 3, None, None, None)
+    clusters = figures["pl01_clusters"]  # a ratio stays a ratio
+    assert clusters["rate"] is None and clusters["ratio"] == round(
+        clusters["value"] / figures["pl01_villages"]["value"], 2)
+
+
+def test_coverage_numbers_use_the_vietnamese_thousands_separator() -> None:
+    from ttcs.outputs.consolidate import coverage
+
+    indicator = next(i for i in FORM.indicators if i.id == "pl01_before_station")
+    country = registry.all_units()  # a campaign of the whole country: over 10.000 old units
+    found = coverage(indicator, 900, country[:60], country)
+    old_units = sum(p.type != "huyện" for u in country for p in u.predecessors)
+    assert old_units >= 10_000 and found["covered"] < 1000
+    assert found["coverage"] == (f"{found['covered']}/{old_units:,} đơn vị cũ đã báo cáo"
+                                 ).replace(",", ".")

@@ -4,6 +4,7 @@ read through the same path as the nightly run (read_xlsx, validate_raw, assess.r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,69 @@ def test_a_number_in_a_text_against_the_units_table(form, tmp_path, text, flagge
         assert (issue.sheet, issue.cell) == ("Đánh giá", book.a1(section("C.1")))
         assert issue.message.startswith(f"Ô {issue.cell}: mục C.1 ghi ")
         assert "đề nghị kiểm tra lại cho thống nhất" in issue.message
+
+
+def test_the_review_is_redone_each_night_over_the_accepted_submissions(
+        prefect_harness, form, tmp_path) -> None:
+    """Three communes submit, two with the same text; the next night one of them rewrites its
+    own: the other, whose file did not change, loses its warning. status.json carries the
+    warnings and every figure's coverage."""
+    import datetime as dt
+    import os
+
+    import yaml
+
+    from flows.nightly import nightly
+    from tests.conftest import CONFIG
+    from ttcs.campaign.settings import load_campaign
+    from ttcs.outputs import run_result
+    from ttcs.state.store import open_store
+
+    tz = dt.timezone(dt.timedelta(hours=7))
+    config = tmp_path / "campaign.yaml"
+    config.write_text(yaml.safe_dump({
+        "title": "Thử nghiệm", "province": "44", "data_as_of": "2025-09-30",
+        "deadline": "2025-09-30T17:00:00+07:00", "form": str(CONFIG / "form.yaml"),
+        "contacts": "contacts.csv", "output_dir": "out", "database": "sqlite:///state.db",
+        "backend": {"kind": "local", "local": {"folder": "communes"}}}, allow_unicode=True),
+        encoding="utf-8")
+    (tmp_path / "communes").mkdir()
+    a, b, c = COMMUNES[:3]
+    pasted = {section("C.1"): "Hệ thống truyền thanh hoạt động ổn định, nội dung tuyên truyền "
+                              "kịp thời, đúng định hướng của cấp ủy"}
+
+    def submit(code: str, cells: dict, when: dt.datetime) -> None:
+        path = tmp_path / "communes" / f"{code}.xlsx"
+        Book(form, code, path, answers=_unremarkable(form, code) | cells)
+        os.utime(path, (when.timestamp(), when.timestamp()))
+
+    day1 = dt.datetime(2025, 9, 25, 10, tzinfo=tz)
+    submit(a, pasted, day1)
+    submit(b, pasted, day1)
+    submit(c, {}, day1)
+    first = nightly(str(config), day1 + dt.timedelta(hours=12))
+    submit(b, {}, day1 + dt.timedelta(days=1))
+    second = nightly(str(config), day1 + dt.timedelta(days=1, hours=12))
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    campaign = load_campaign(config)
+    runs = [store.latest_run(day1 + dt.timedelta(days=d, hours=12)) for d in (0, 1)]
+    pasted_on = [{unit for unit, issues in run_result.load(store, campaign, run_id)
+                  .issues_by_unit().items() if any(i.rule == "text_pasted" for i in issues)}
+                 for run_id in runs]
+    assert pasted_on == [{a, b}, set()]
+    units = [{u["code"]: u for u in doc["units"]} for doc in (first, second)]
+    assert [(u[a]["flags"], u[a]["warnings"]) for u in units] == [(["warnings"], 1), ([], 0)]
+    assert units[0][c]["flags"] == [] and units[0][c]["status"] == "submitted"
+    assert store.snapshot_count() == 4  # night 2 read only b's new file
+
+    figures = second["totals"]["figures"]
+    expected = len(registry.units("44"))
+    assert figures["pl01_after_station"]["covered"] == 3
+    assert figures["pl01_after_station"]["expected"] == expected
+    assert figures["pl01_after_station"]["coverage"] == f"3/{expected} đơn vị đã báo cáo"
+    old_units = sum(len(registry.unit(code).predecessors) for code in (a, b, c))
+    assert figures["pl01_before_station"]["covered"] == old_units
+    assert figures["pl01_before_station"]["unit_word"] == "đơn vị cũ"
+    on_disk = json.loads((tmp_path / "out" / "status.json").read_text(encoding="utf-8"))
+    assert on_disk["totals"]["figures"] == figures
