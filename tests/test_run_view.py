@@ -5,6 +5,9 @@ real Prefect server after a real `ttcs nightly`."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -130,3 +133,70 @@ def test_run_titles_name_the_night_and_the_province(tmp_path: Path) -> None:
     assert title("report", str(tmp_path / "missing.yaml"), AS_OF) == "report 03/10/2025 22:00"
     now = title("provision", config, None)
     assert now.startswith("provision ") and now.endswith(" — Quảng Trị")
+
+
+def test_a_real_night_read_back_from_the_prefect_server(prefect_harness, tmp_path: Path) -> None:
+    """`ttcs nightly` against a real server: the run's name, its Vietnamese log lines and its
+    artifacts as the UI shows them; none of the log reaches the terminal."""
+    import random
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterName,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.settings import PREFECT_API_URL
+
+    from ttcs.workbook.form import load_form
+    from ttcs.workbook.sample import valid_answers
+    from ttcs.workbook.template import render_workbook
+
+    config = _campaign(tmp_path)
+    form = load_form(CONFIG / "form.yaml")
+    texts = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}
+    answers = valid_answers(form, registry.unit(C), random.Random(C))
+    render_workbook(form, registry.unit(C), texts, tmp_path / "communes" / f"{C}.xlsx", answers)
+    os.utime(tmp_path / "communes" / f"{C}.xlsx", (DEADLINE.timestamp() - 86400,) * 2)
+    (tmp_path / "communes" / f"{A}-hong.xlsx").write_bytes(b"PK\x03\x04 not a zip")
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "HOME": str(tmp_path)}
+
+    command = subprocess.run(
+        [str(Path(sys.executable).with_name("ttcs")), "nightly", "--config", str(config),
+         "--now", "2025-10-02T21:30:00+07:00"],
+        capture_output=True, text=True, env=env, timeout=600)
+
+    assert command.returncode == 0, command.stderr
+    for noise in ("Liệt kê", "Trạng thái của", "Finished in state", "INFO", "Traceback"):
+        assert noise not in command.stdout + command.stderr
+    name = "nightly 02/10/2025 21:30 — Quảng Trị"
+    with get_client(sync_client=True) as client:
+        [run] = [r for r in client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+            if r.parameters["config"] == str(config)]
+        logs = [log.message for log in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+        artifacts = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
+
+    assert run.state_name == "Completed"
+    expected = len(registry.units("44"))
+    steps = [
+        "Liệt kê: 2 tệp/bảng tính; 2 mới hoặc đã sửa cần đọc, 0 không đổi từ lần đọc trước.",
+        f"Đọc: 1 đọc được, 1 không đọc được: {A} (",
+        f"Trạng thái của {expected} đơn vị: không truy cập được {expected - 1}, đã nộp 1.",
+        'Trang "Kết quả kiểm tra": không áp dụng (chỉ ghi vào bảng tính Google của đơn vị).',
+        f"Kết quả: đã ghi status.json, tong-hop.xlsx vào {tmp_path / 'out'}; đã nộp hợp lệ "
+        f"1/{expected} đơn vị.",
+    ]
+    for step in steps:
+        assert any(line.startswith(step) for line in logs), (step, logs)
+    summary = artifacts["nightly-summary"].data
+    assert "số liệu lúc 02/10/2025 21:30 (hạn nộp 30/09/2025 17:00)" in summary
+    assert "+07:00" not in summary and "2025-" not in summary
+    assert f"Đã nộp hợp lệ: 1/{expected} (1,3 %)" in summary
+    assert f"| {A} | " in summary and "không truy cập được" in summary
+    assert "| Bảng tính |" in summary
