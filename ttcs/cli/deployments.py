@@ -48,7 +48,8 @@ def deployments(
 ) -> None:
     """Mỗi tỉnh một deployment hằng đêm trên cùng nhóm máy chạy, giờ chạy so le theo hạn mức
     Google."""
-    nights = plan(_campaigns(campaigns), _clock(start))
+    first = _clock(start)
+    nights = plan(_campaigns(campaigns), first)
     console.print(_table(nights, pool, concurrency))
     _write(out, nights, pool)
     if not apply:
@@ -102,10 +103,13 @@ def _number(value: float) -> str:
 
 def _table(nights: list[ProvinceNight], pool: str, concurrency: int) -> Table:
     table = Table(title=f"Kế hoạch chạy hằng đêm trên nhóm máy chạy '{pool}' "
-                        f"(tối đa {concurrency} lượt cùng lúc)")
-    for column in ("Tỉnh", "Tệp chiến dịch", "Đơn vị", "Bắt đầu", "Lượt đọc Google",
-                   "Lượt ghi Google", "Số phút theo hạn mức"):
-        table.add_column(column, overflow="fold")
+                        f"(tối đa {concurrency} lượt cùng lúc)",
+                  caption="Đọc, Ghi: lượt gọi Google của một đêm đọc lại mọi bảng tính; "
+                          "Phút: thời gian dự kiến theo hạn mức Google")
+    table.add_column("Tỉnh", no_wrap=True)
+    table.add_column("Tệp chiến dịch", overflow="fold")
+    for column in ("Đơn vị", "Bắt đầu", "Đọc", "Ghi", "Phút"):
+        table.add_column(column, justify="right", no_wrap=True)
     for night in nights:
         table.add_row(night.province.name, night.path.name, _number(night.units),
                       f"{night.start:%H:%M}", _number(night.reads), _number(night.writes),
