@@ -4,7 +4,8 @@ the alert sent when a run fails or crashes.
     @flow(name="report", flow_run_name=run_name,
           on_failure=[alert_coordinators], on_crashed=[alert_coordinators])
 
-The name reads the run's ``config`` and ``now`` parameters (no ``now``: the current time).
+The name reads the run's ``config`` and its time, ``now`` (or ``as_of``, the report's); without
+either, the current time.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def title(flow: str, config: str | None, now: dt.datetime | str | None) -> str:
 def run_name() -> str:
     """The ``flow_run_name`` callable of every flow: :func:`title` of the current run."""
     parameters = current_run.parameters
-    return title(current_run.flow_name, parameters.get("config"), parameters.get("now"))
+    return title(current_run.flow_name, parameters.get("config"),
+                 parameters.get("now") or parameters.get("as_of"))
 
 
 def _one_line(text: object) -> str:

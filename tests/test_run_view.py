@@ -200,3 +200,23 @@ def test_a_real_night_read_back_from_the_prefect_server(prefect_harness, tmp_pat
     assert f"Đã nộp hợp lệ: 1/{expected} (1,3 %)" in summary
     assert f"| {A} | " in summary and "không truy cập được" in summary
     assert "| Bảng tính |" in summary
+
+
+def test_sheet_links_come_from_the_sheet_each_unit_was_judged_on(tmp_path: Path) -> None:
+    from ttcs.outputs.attention import sheet_links
+    from ttcs.state.store import UnitRun, open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    run_id = store.start_run(AS_OF, "44", "gsheets")
+    with store.begin() as conn:
+        judged = store.put_snapshot(conn, run_id, A, SHEET_ID, AS_OF, {"PL01": [[1]]})
+        verdict = store.put_verdict(conn, judged, "form", "submitted", [], {})
+        store.remember_source(conn, "1Unreadable", AS_OF, B, None)  # read before, fails now
+        store.put_unit_runs(conn, run_id, [
+            UnitRun(A, "submitted", [], verdict, AS_OF, None),
+            UnitRun(B, "unreachable", [], None, None, "không mở được"),
+            UnitRun(C, "unreachable", [], None, None, "không tìm thấy")])
+
+    assert sheet_links(store, run_id, "gsheets") == {
+        A: f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit",
+        B: "https://docs.google.com/spreadsheets/d/1Unreadable/edit"}
