@@ -56,3 +56,23 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for the session (tests/postgres.py); the tests using it skip, with
+    the reason, where there is none."""
+    from tests import postgres
+
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(postgres.server())
+        except postgres.Unavailable as exc:
+            pytest.skip(str(exc))
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The SQLAlchemy URL of a new, empty PostgreSQL database for one test."""
+    return postgres_server.new_database()
