@@ -5,6 +5,7 @@ parser on the real outline and on a typist's variants; `ttcs report` on a real s
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 from openpyxl import load_workbook
 
-from tests.conftest import OUTLINE
+from tests.conftest import OUTLINE, cli
 from ttcs.campaign import registry
 from ttcs.campaign.settings import load_campaign
 from ttcs.outputs.consolidate import consolidate
@@ -328,3 +329,81 @@ def test_appendix_workbook_holds_the_three_phu_luc(report, tmp_path) -> None:
     assert book.sheetnames == ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03"]
     cells = [str(c) for row in book["Phụ lục 01"].iter_rows(values_only=True) for c in row if c]
     assert "Xã Dân Hóa" in cells and "Xã Minh Hóa" not in cells
+
+
+# --- `ttcs report` on a real state database ---------------------------------------------------
+
+
+def _night(folder: Path, form, codes: list[str]) -> None:
+    """One finished run over real workbooks (the nightly's domain steps, no Prefect)."""
+    from ttcs.run.assess import classify_run, judge
+    from ttcs.run.collect import Located
+    from ttcs.state.store import open_store
+    from ttcs.workbook.sample import valid_answers
+    from ttcs.workbook.template import render_workbook
+    from ttcs.workbook.xlsx import read_xlsx
+
+    store = open_store(f"sqlite:///{folder / 'state.db'}")
+    now = dt.datetime(2025, 9, 30, 22, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    run_id = store.start_run(now, "44", "local")
+    located = []
+    for code in codes:
+        unit = registry.unit(code)
+        path = render_workbook(form, unit, {"data_as_of": "30/09/2025", "deadline": "17:00"},
+                               folder / "communes" / f"{code}.xlsx",
+                               valid_answers(form, unit, random.Random(code)))
+        with store.begin() as conn:
+            snapshot = store.put_snapshot(conn, run_id, code, str(path), now, read_xlsx(path))
+        located.append(Located(code, snapshot, now - dt.timedelta(days=2), None, True))
+    located += [Located(u.code, None, None, "không tìm thấy tệp") for u in registry.units("44")
+                if u.code not in codes]
+    classify_run(store, run_id, now, now + dt.timedelta(hours=1), located,
+                 judge(store, form, located), [])
+    store.finish_run(run_id, [])
+
+
+@pytest.fixture(scope="module")
+def campaign_file(form, tmp_path_factory) -> Path:
+    import yaml
+
+    from tests.conftest import CONFIG
+    from ttcs.report.province_answers import default_path, write_province_answers_template
+
+    folder = tmp_path_factory.mktemp("campaign")
+    (folder / "communes").mkdir()
+    path = folder / "campaign.yaml"
+    path.write_text(yaml.safe_dump({
+        "title": "Tổng kết thông tin cơ sở", "province": "44", "data_as_of": "2025-09-30",
+        "deadline": "2025-09-30T17:00:00+07:00", "form": str(CONFIG / "form.yaml"),
+        "contacts": "contacts.csv", "output_dir": "out", "database": "sqlite:///state.db",
+        "backend": {"kind": "local", "local": {"folder": "communes"}}}, allow_unicode=True),
+        encoding="utf-8")
+    write_province_answers_template(default_path(path), form, "Tổng kết thông tin cơ sở")
+    _night(folder, form, [A, B, C])
+    return path
+
+
+def test_cli_report_writes_the_draft_and_the_appendices(prefect_harness, campaign_file) -> None:
+    out = campaign_file.parent / "bao-cao"
+    done = cli("report", "--config", str(campaign_file), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Tổng hợp từ 3/78 đơn vị cấp xã đã nộp; chưa nộp:" in done.stdout
+    assert "B.I.3.a, B.I.3.b" in done.stdout  # the province's empty file: placeholders
+    texts = [p.text for p in Document(str(out / "bao-cao-du-thao.docx")).paragraphs]
+    assert "BÁO CÁO" in texts and "Tổng kết thông tin cơ sở" in texts
+    assert sum(t.startswith("[Sở điền:") for t in texts) >= 3
+    coverage = next(t for t in texts if t.startswith("Tổng hợp từ 3/78"))
+    assert "Xã Minh Hóa" in coverage and "Xã Dân Hóa" not in coverage
+    assert load_workbook(out / APPENDIX_NAME).sheetnames == ["Phụ lục 01", "Phụ lục 02",
+                                                             "Phụ lục 03"]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--as-of", "hôm qua"], "--as-of 'hôm qua' không đúng dạng ISO 8601"),
+    (["--as-of", "2025-01-01T00:00:00"], "chưa có lượt chạy nào trước 2025-01-01T00:00:00+07:00"),
+])
+def test_cli_report_bad_input_is_one_line_exit_2(campaign_file, args, words) -> None:
+    done = cli("report", "--config", str(campaign_file), *args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and words in done.stderr
+    assert done.stdout == ""

@@ -16,6 +16,7 @@ from ttcs.cli.logfile import LOG_FILE, log_exception
 from ttcs.cli.nightly import nightly, status
 from ttcs.cli.provision import provision
 from ttcs.cli.remind import remind
+from ttcs.cli.report import report
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
 
@@ -36,6 +37,7 @@ app.command("validate")(validate)
 app.command("nightly")(nightly)
 app.command("status")(status)
 app.command("remind")(remind)
+app.command("report")(report)
 app.command("provision")(provision)
 app.command("demo")(demo)
 

@@ -21,19 +21,26 @@ APPENDIX_NAME = "phu-luc.xlsx"
 APPENDIX_TAB_PREFIX = "Phụ lục"
 
 
-def load_report(campaign: Campaign, as_of: dt.datetime | None = None) -> ReportInput:
-    """The latest finished run (at or before ``as_of``) and what the report adds to it: the
-    outline beside the form, the province's own answers beside campaign.yaml."""
-    store = open_store(campaign.database)
-    run_id = store.latest_run(as_of)
+def find_run(campaign: Campaign, as_of: dt.datetime | None = None) -> int:
+    """The latest finished run at or before ``as_of``, and the outline is readable: what the
+    CLI checks before a Prefect server starts."""
+    load_outline(outline_path(campaign.form))
+    run_id = open_store(campaign.database).latest_run(as_of)
     if run_id is None:
         when = f" trước {as_of.isoformat()}" if as_of else ""
         raise UserError(f"chưa có lượt chạy nào{when}; hãy chạy 'ttcs nightly' trước")
+    return run_id
+
+
+def load_report(campaign: Campaign, as_of: dt.datetime | None = None) -> ReportInput:
+    """The run of :func:`find_run` and what the report adds to it: the outline beside the
+    form, the province's own answers beside campaign.yaml."""
+    run_id = find_run(campaign, as_of)
     form = load_form(campaign.form)
-    outline = load_outline(outline_path(campaign.form))
-    result = run_result.load(store, campaign, run_id, form)
+    result = run_result.load(open_store(campaign.database), campaign, run_id, form)
     province_file = default_path(campaign.source or Path("campaign.yaml"))
-    return ReportInput(campaign, result, form, outline, load_province_answers(province_file, form))
+    return ReportInput(campaign, result, form, load_outline(outline_path(campaign.form)),
+                       load_province_answers(province_file, form))
 
 
 def write_appendices(report: ReportInput, out: Path) -> Path:

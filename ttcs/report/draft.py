@@ -86,6 +86,13 @@ def coverage_sentence(report: ReportInput) -> str:
             f" {tail}.")
 
 
+def unanswered(report: ReportInput) -> list[str]:
+    """The outline ids the province still has to write (its trainings under B.III.2 too)."""
+    missing = [item for item, _ in province_items(report.form)
+               if not report.province.answers.get(item, "").strip()]
+    return missing + ([] if report.province.trainings else [TRAINING_ITEM])
+
+
 def placeholder(what: str) -> str:
     return f"[Sở điền: {what}]"
 
