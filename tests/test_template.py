@@ -130,7 +130,7 @@ def test_protection(form, dong_thuan) -> None:
 
 def test_widths_wrap_and_frozen_headers(dong_thuan) -> None:
     pl01 = dong_thuan["PL01"]
-    assert pl01.column_dimensions["B"].width == 30
+    assert pl01.column_dimensions["B"].width == 26
     assert all(pl01.column_dimensions[c].width == 16 for c in "EFGHIJ")
     assert all(pl01.cell(4, c).alignment.wrap_text for c in range(1, 11))
     assert len(pl01["H4"].value) > 50  # the long header that needs the wrap

@@ -24,6 +24,7 @@ from ttcs.workbook.form import (
 )
 from ttcs.workbook.issues import column_letter
 from ttcs.workbook.live_checks import Mark, TableArea, hints, plan, tab_counts
+from ttcs.workbook.print_layout import TextBox, landscape, row_heights, spans
 
 # (table, row, field): ("PL01.stations", "18859:after", "has_station"),
 # ("PL03.staff", "propagandists", "total"), ("PL03.training", "", "training_sessions"),
@@ -32,6 +33,9 @@ Ref = tuple[str, str, str]
 # "live": a formula the spreadsheet computes (the count of problems); never a field.
 Role = Literal["title", "label", "header", "key", "input", "na", "note", "live"]
 Validation = Literal["yesno", "count", "choice", "date"] | None
+BOLD_ROLES = frozenset({"title", "label", "header"})
+TITLE_SIZE, BODY_SIZE = 13, 11  # points: the tab's title, everything else
+DEFAULT_WIDTH = 9.0  # characters: a column the layout gives no width
 GUIDE = (
     "Đơn vị điền số liệu vào các ô trắng của các trang PL01, PL02, PL03, Đánh giá và Xác nhận; "
     "các ô tô xám (mã, tên đơn vị, tiêu đề) đã điền sẵn và được khóa.",
@@ -62,6 +66,7 @@ class Cell:
     bounds: tuple[float | None, float | None] = (None, None)  # a count's min and max
     wrap: bool = False
     ref: Ref | None = None  # what an input cell answers, for filling a workbook in
+    shows: str | None = None  # the longest text a formula shows (for the row's height)
 
 
 @dataclass
@@ -80,8 +85,38 @@ class TabLayout:
     def last_row(self) -> int:
         return max((cell.row for cell in self.cells), default=0)
 
+    @property
+    def last_col(self) -> int:
+        return max([cell.col for cell in self.cells] + [m[3] for m in self.merges], default=1)
+
+    @property
+    def wide(self) -> bool:
+        """Printed landscape: too wide for a portrait page."""
+        return landscape(sum(self.widths.get(c, DEFAULT_WIDTH)
+                             for c in range(1, self.last_col + 1)))
+
+    @property
+    def title_rows(self) -> tuple[int, int] | None:
+        """The table header, repeated on every printed page."""
+        return (self.freeze_rows, self.freeze_rows) if self.freeze_rows else None
+
+    def heights(self) -> dict[int, float]:
+        """Row -> points: each row as tall as its wrapped text needs. A formula shows one
+        line (its value is the spreadsheet's to compute)."""
+        merged = spans(self.widths, self.merges, DEFAULT_WIDTH)
+        boxes = ((cell.row, TextBox(
+            (cell.shows or "0") if cell.role == "live" else str(cell.value),
+            merged.get((cell.row, cell.col), self.widths.get(cell.col, DEFAULT_WIDTH)),
+            font_size(cell.role), cell.role in BOLD_ROLES, cell.wrap))
+            for cell in self.cells if cell.value is not None)
+        return row_heights(boxes, BODY_SIZE, self.last_row)
+
     def add(self, row: int, col: int, value: str | int | None, role: Role, **extra) -> None:
         self.cells.append(Cell(row, col, value, role, **extra))
+
+
+def font_size(role: Role) -> int:
+    return TITLE_SIZE if role == "title" else BODY_SIZE
 
 
 def workbook_layout(form: Form, unit: Unit, texts: dict[str, str]) -> list[TabLayout]:
@@ -103,13 +138,13 @@ def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
     layout.add(2, 1, form.unit_header["code_label"], "label")
     layout.add(2, 2, unit.code, "key")
     layout.add(2, 3, form.unit_header["name_label"], "label")
-    layout.add(2, 4, unit.name, "key")
-    layout.widths = {1: 14, 2: 30, 3: 16, 4: 30}
+    layout.add(2, 4, unit.name, "key", wrap=True)
+    layout.widths = {1: 14, 2: 26, 3: 14, 4: 18}
     row = 4
     if not tab.blocks:
         for line in GUIDE:
             layout.add(row, 1, line.format(**texts), "note", wrap=True)
-            layout.merges.append((row, 1, row, 6))
+            layout.merges.append((row, 1, row, 4))
             row += 1
     for block in tab.blocks:
         table = f"{tab.id}.{block.id}"
@@ -209,6 +244,8 @@ def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
     return row + 1
 
 
+TO_FIX = " ô cần nhập hoặc sửa (tô vàng, đỏ): sửa xong mới chọn Có"
+TO_CHECK = " ô tô cam cần kiểm tra lại"
 COUNT_HEADERS = ("Trang", "Số ô cần nhập hoặc sửa (tô vàng, đỏ)",
                  "Số ô cần kiểm tra lại (tô cam)")
 
@@ -237,9 +274,9 @@ def _live_count(form: Form, layouts: list[TabLayout]) -> None:
         home.add(row, col, f"=SUM({letter}{first}:{letter}{row - 1})", "live")
     errors, warnings = f"B{row}", f"C{row}"
     home.add(mark.row, mark.col + 1, (
-        f'=IF({errors}>0,"Còn "&{errors}&" ô cần nhập hoặc sửa (tô vàng, đỏ): sửa xong mới '
-        f'chọn Có",IF({warnings}>0,"Đã đủ; còn "&{warnings}&" ô tô cam cần kiểm tra lại",'
-        '"Đã nhập đủ, không còn ô nào cần sửa"))'), "live")
+        f'=IF({errors}>0,"Còn "&{errors}&"{TO_FIX}",IF({warnings}>0,"Đã đủ; còn "&{warnings}&'
+        f'"{TO_CHECK}","Đã nhập đủ, không còn ô nào cần sửa"))'), "live", wrap=True,
+        shows=f"Còn 9999{TO_FIX}")
     home.merges.append((mark.row, mark.col + 1, mark.row, mark.col + 4))
 
 

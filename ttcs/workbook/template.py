@@ -17,7 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ttcs.campaign.registry import Unit
 from ttcs.campaign.settings import Campaign
 from ttcs.workbook.form import Form
-from ttcs.workbook.layout import Cell, Ref, TabLayout, workbook_layout
+from ttcs.workbook.layout import BOLD_ROLES, Cell, Ref, TabLayout, font_size, workbook_layout
+from ttcs.workbook.print_layout import set_up_page, use_times_new_roman
 
 FONT = "Times New Roman"
 GREY = PatternFill("solid", fgColor="E7E6E6")
@@ -25,16 +26,14 @@ HEADER = PatternFill("solid", fgColor="D9E1F2")
 NA = PatternFill("solid", fgColor="BFBFBF")
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-STYLE = {
-    "title": (Font(name=FONT, bold=True, size=13), None, False),
-    "label": (Font(name=FONT, bold=True, size=11), None, False),
-    "header": (Font(name=FONT, bold=True, size=11), HEADER, True),
-    "key": (Font(name=FONT, size=11), GREY, True),
-    "input": (Font(name=FONT, size=11), None, True),
-    "na": (Font(name=FONT, size=11), NA, True),
-    "note": (Font(name=FONT, size=11), None, False),
-    "live": (Font(name=FONT, size=11, bold=True, color="9C0006"), None, True),
+LOOKS: dict[str, tuple[PatternFill | None, bool]] = {  # role -> fill, boxed
+    "title": (None, False), "label": (None, False), "header": (HEADER, True),
+    "key": (GREY, True), "input": (None, True), "na": (NA, True), "note": (None, False),
+    "live": (None, True),
 }
+STYLE = {role: (Font(name=FONT, size=font_size(role), bold=role in BOLD_ROLES or role == "live",
+                     color="9C0006" if role == "live" else None), fill, boxed)
+         for role, (fill, boxed) in LOOKS.items()}
 PROMPT_TITLE = "Kiểm tra khi nhập"
 
 
@@ -50,6 +49,7 @@ def render_workbook(form: Form, unit: Unit, texts: dict[str, str], path: Path,
                     answers: Mapping[Ref, Any] | None = None) -> Path:
     """Write the unit's workbook to ``path``: blank, or with ``answers`` typed in."""
     book = Workbook()
+    use_times_new_roman(book)
     book.remove(book.active)
     for layout in workbook_layout(form, unit, texts):
         sheet = book.create_sheet(layout.name)
@@ -91,6 +91,7 @@ def _sheet(sheet: Worksheet, layout: TabLayout) -> None:
         sheet.column_dimensions[get_column_letter(col)].width = width
     if layout.freeze_rows:
         sheet.freeze_panes = sheet.cell(layout.freeze_rows + 1, 1)
+    set_up_page(sheet, wide=layout.wide, title_rows=layout.title_rows, heights=layout.heights())
     # Locked cells (titles, headers, codes, names) are protected; input cells are not.
     # No password: a coordinator may unprotect a sheet to fix a layout by hand.
     sheet.protection.sheet = True

@@ -15,13 +15,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ttcs.google.sheets_geometry import merge_requests, width_requests
-from ttcs.workbook.layout import Cell, TabLayout
+from ttcs.workbook.layout import BOLD_ROLES, Cell, TabLayout, font_size
 
 GREY = {"red": 0.906, "green": 0.902, "blue": 0.902}
 BLUE = {"red": 0.851, "green": 0.882, "blue": 0.949}
 DARK = {"red": 0.749, "green": 0.749, "blue": 0.749}
 FILL = {"key": GREY, "header": BLUE, "na": DARK}
-BOLD_ROLES = {"title", "label", "header"}
 
 
 def _quoted(title: str) -> str:
@@ -36,7 +35,7 @@ def _range(sheet_id: int, cell: Cell) -> dict[str, int]:
 def _format(cell: Cell) -> dict[str, Any]:
     fmt: dict[str, Any] = {
         "textFormat": {"fontFamily": "Times New Roman", "bold": cell.role in BOLD_ROLES,
-                       "fontSize": 13 if cell.role == "title" else 11},
+                       "fontSize": font_size(cell.role)},
         "verticalAlignment": "TOP",
         "wrapStrategy": "WRAP" if cell.wrap else "OVERFLOW_CELL",
     }
