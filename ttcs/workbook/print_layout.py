@@ -56,7 +56,7 @@ class TextBox:
     wrap: bool = True
 
 
-def _word_points(word: str, size: float, bold: bool) -> float:
+def word_points(word: str, size: float, bold: bool) -> float:
     ems = sum(CAPITAL_EM if ch.isupper() else DIGIT_EM if ch.isdigit() else LETTER_EM
               for ch in word)
     return ems * size * (BOLD_FACTOR if bold else 1.0)
@@ -65,7 +65,7 @@ def _word_points(word: str, size: float, bold: bool) -> float:
 def _paragraph_lines(words: list[str], room: float, size: float, bold: bool) -> int:
     lines, used = 1, 0.0
     for word in words:
-        need = _word_points(word, size, bold)
+        need = word_points(word, size, bold)
         gap = SPACE_EM * size if used else 0.0
         if used + gap + need <= room:
             used += gap + need
