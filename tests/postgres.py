@@ -129,7 +129,8 @@ def server() -> Iterator[Server]:
     try:
         named.connect().close()
     except psycopg.Error as exc:
-        raise Unavailable(f"không kết nối được PostgreSQL ở {ENV_URL}: {exc}") from None
+        first = str(exc).strip().splitlines()[0]
+        raise Unavailable(f"không kết nối được PostgreSQL ở {ENV_URL}: {first}") from None
     try:
         yield named
     finally:

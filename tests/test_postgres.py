@@ -141,7 +141,7 @@ def _nights(tmp: Path, url: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def nights(prefect_harness, postgres_server, tmp_path_factory) -> dict[str, dict]:
+def nights(postgres_server, prefect_harness, tmp_path_factory) -> dict[str, dict]:
     return {name: _nights(tmp_path_factory.mktemp(f"nights-{name}"), url) for name, url in
             (("sqlite", "sqlite:///state.db"), ("postgres", postgres_server.new_database()))}
 
@@ -171,7 +171,7 @@ def test_status_reads_the_run_back_from_postgres(nights) -> None:
 
 # -- reminders: at most once per unit, stage and channel -------------------------------------
 @pytest.fixture(scope="module")
-def reminded(prefect_harness, postgres_server, tmp_path_factory):
+def reminded(postgres_server, prefect_harness, tmp_path_factory):
     """A campaign on PostgreSQL: one nightly run, then remind twice on the morning of stage -3
     and once on the morning of stage -1, every message to an SMTP sink."""
     from flows.nightly import nightly
