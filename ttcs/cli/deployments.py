@@ -61,7 +61,9 @@ def deployments(
 
     with prefect_api(console=err_console) as url:
         ensure_work_pool(pool, concurrency)
-        deploy(out.resolve(), Path.cwd(), {**os.environ, "PREFECT_API_URL": url}, DEPLOY_LOG)
+        # prefect deploy writes TTCS_HOME into the deployment's working folder
+        env = {"TTCS_HOME": str(Path.cwd()), **os.environ, "PREFECT_API_URL": url}
+        deploy(out.resolve(), Path.cwd(), env, DEPLOY_LOG)
     console.print(f"Đã ghi {out} và đăng ký {len(nights)} deployment trên nhóm máy chạy "
                   f"'{pool}' (tối đa {concurrency} lượt cùng lúc) tại {url}",
                   highlight=False, soft_wrap=True)
