@@ -28,10 +28,12 @@ from typing import Any
 
 import yaml
 from aiosmtpd.controller import Controller
+from openpyxl import load_workbook
 
 from ttcs.campaign import registry
 from ttcs.campaign.contacts import Contact, Contacts, write_template
 from ttcs.campaign.settings import Campaign
+from ttcs.report.province_answers import default_path, write_province_answers_template
 from ttcs.workbook.form import Form
 from ttcs.workbook.layout import Ref
 from ttcs.workbook.sample import valid_answers
@@ -187,6 +189,7 @@ def prepare(folder: Path, campaign: Campaign, form: Form, province: str,
         if stories[unit.code].archetype == "warnings":
             stories[unit.code].answers = _with_warning(stories[unit.code].answers, unit.code)
     campaign_path = _write_campaign(folder, campaign, info.code, excluded)
+    _write_province_answers(campaign_path, form, campaign.title)
     _write_contacts(folder / "contacts.csv", units)
     before = night_times[0] - dt.timedelta(days=1)
     for unit in units:
@@ -244,6 +247,29 @@ def _write_campaign(folder: Path, campaign: Campaign, province: str,
                     + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
     return path
+
+
+# What the demo's Department has written in its own file: one answer and one training; the
+# other items stay empty, so the draft shows both an answer and the "[Sở điền: …]" placeholders.
+PROVINCE_ANSWERS = {"B.I.3.a": "Đã sắp xếp các Đài Truyền thanh - Truyền hình cấp huyện vào "
+                               "Trung tâm Văn hóa, Thông tin và Thể thao của tỉnh (demo)."}
+PROVINCE_TRAINING = (2, 120, "Kỹ năng tuyên truyền trên mạng xã hội (demo)")
+
+
+def _write_province_answers(campaign_path: Path, form: Form, title: str) -> None:
+    """The province's file beside the demo's campaign.yaml, partly filled."""
+    path = default_path(campaign_path)
+    write_province_answers_template(path, form, title)
+    book = load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    numbered = [row for row in sheet.iter_rows() if row[0].value == 1]
+    for row in sheet.iter_rows():
+        if row[0].value in PROVINCE_ANSWERS:
+            row[2].value = PROVINCE_ANSWERS[row[0].value]
+    for cell, value in zip(numbered[-1][1:4], PROVINCE_TRAINING, strict=True):
+        cell.value = value
+    book.save(path)
 
 
 def _write_contacts(path: Path, units: list[registry.Unit]) -> None:

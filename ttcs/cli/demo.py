@@ -53,6 +53,9 @@ def demo(
                     nightly(str(prepared.campaign_path), night, return_state=True), "nightly")
                 mornings.remind_after(night)  # real sends, to the demo's mail server
                 bar.advance(task)
+        from flows.report import report
+
+        drafted = flow_result(report(str(prepared.campaign_path), return_state=True), "report")
     if as_json:
         print_json(document)
         return
@@ -62,6 +65,8 @@ def demo(
     out = folder / "out"
     console.print(f"\nKết quả: [bold]{out / 'status.json'}[/], bảng tổng hợp "
                   f"[bold]{out / 'tong-hop.xlsx'}[/]")
+    console.print(f"Dự thảo báo cáo: [bold]{drafted['draft']}[/], phụ lục "
+                  f"[bold]{drafted['appendices']}[/] ({drafted['coverage']})")
     console.print(f"Xem các lượt chạy trong giao diện Prefect: PREFECT_HOME={DEFAULT_HOME} "
                   ".venv/bin/prefect server start, rồi mở http://127.0.0.1:4200")
     console.print(f"Xem tình hình: .venv/bin/ttcs status --config {folder / 'campaign.yaml'}")
