@@ -235,6 +235,7 @@ def _title(doc: DocumentObject, report: ReportInput) -> None:
 def _closing(doc: DocumentObject, report: ReportInput) -> None:
     _line(doc, f"Trên đây là báo cáo {_lower(report.result.campaign_title)} của "
                f"{report.department} {report.result.province.name}. {ATTACHED}/.")
+    _line(doc, "", after=0)
     left, right = _two_columns(doc, 80)
     _line(left, "Nơi nhận:", PLACES_PT, bold=True, italic=True, indent=False, after=0)
     for recipient in RECIPIENTS:
