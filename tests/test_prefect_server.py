@@ -267,3 +267,24 @@ def test_free_port_is_bindable() -> None:
     assert 1024 <= port <= 65535
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_a_recorded_process_counts_only_while_its_pid_is_the_one_started(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = prefect_server.process_start(sleeper.pid)
+        state = prefect_server.ServerState(
+            url="http://127.0.0.1:9/api", ui="http://127.0.0.1:9",
+            pids={"server": sleeper.pid, "worker": sleeper.pid},
+            started={"server": started or "", "worker": "1"})  # a pid reused by another process
+        state.save(tmp_path)
+        assert prefect_server.ServerState.load(tmp_path) == state
+        assert started is not None and state.alive("server") and not state.alive("worker")
+        # Alive, but it does not answer as a Prefect server: not used.
+        assert prefect_server.running_server(tmp_path) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert prefect_server.process_start(sleeper.pid) is None and not state.alive("server")
+    (tmp_path / prefect_server.STATE_NAME).write_text("{not json")
+    assert prefect_server.ServerState.load(tmp_path) is None
