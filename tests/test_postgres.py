@@ -89,8 +89,9 @@ def test_a_database_of_a_newer_ttcs_is_refused(postgres_url) -> None:
 
 
 def test_a_schema_1_database_is_migrated_keeping_every_source(postgres_url) -> None:
-    """The schema-1 layout (schema 2 only added three columns to `sources`) with a source read
-    in each of two runs, opened with this version (as tests/test_store_damaged.py on SQLite)."""
+    """The schema-1 layout (schema 2 added three columns to `sources`, schema 3 `runs.crashed`
+    and the `flow_runs` table) with a source read in each of two runs, opened with this version
+    (as tests/test_store_damaged.py on SQLite)."""
     store = open_store(postgres_url)
     first = store.start_run(RUN_1, "44", "local")
     with store.begin() as conn:
@@ -100,21 +101,26 @@ def test_a_schema_1_database_is_migrated_keeping_every_source(postgres_url) -> N
     with store.begin() as conn:
         store.put_snapshot(conn, second, "18859", "/c/a.xlsx", RUN_2, {"t": [[2]]})
         store.put_snapshot(conn, second, "18862", "/c/b.xlsx", RUN_1, {"t": [[3]]})
+    store.finish_run(second, [])
+    with store.begin() as conn:
         conn.execute(text("ALTER TABLE sources DROP COLUMN first_seen, DROP COLUMN seen_at, "
                           "DROP COLUMN dated"))
+        conn.execute(text("ALTER TABLE runs DROP COLUMN crashed"))
+        conn.execute(text("DROP TABLE flow_runs"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
-    store.finish_run(second, [])
     store.engine.dispose()
 
     migrated = open_store(postgres_url)
     with migrated.begin() as conn:
         assert conn.execute(text("SELECT value FROM meta")).scalar() == str(SCHEMA_VERSION)
+        assert set(inspect(conn).get_table_names()) == set(metadata.tables)
+        assert "crashed" in {c["name"] for c in inspect(conn).get_columns("runs")}
     states = migrated.sources()
     assert set(states) == {"/c/a.xlsx", "/c/b.xlsx"}
     a, b = states["/c/a.xlsx"].sighting, states["/c/b.xlsx"].sighting
     assert (a.first_seen, a.seen_at, a.dated) == (RUN_1, RUN_2, RUN_2)
     assert (b.first_seen, b.seen_at, b.dated) == (RUN_2, RUN_2, RUN_1)
-    assert migrated.snapshot_count() == 3
+    assert migrated.snapshot_count() == 3 and migrated.latest_run() == second
 
 
 # -- a nightly run: the same statuses as on SQLite -------------------------------------------
