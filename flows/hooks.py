@@ -23,8 +23,8 @@ from prefect.utilities.urls import url_for
 from tasks.remind import channels
 from ttcs.campaign.settings import load_campaign
 from ttcs.errors import RunFailed, UserError
-from ttcs.outputs.vi_format import moment
 from ttcs.reminders import alerts
+from ttcs.vi_format import moment
 
 FALLBACK_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # every campaign's so far; used when none loads
 

@@ -144,7 +144,7 @@ def test_cli_depends_on_flows_and_ttcs_not_on_tasks() -> None:
 # The parts of ttcs, lowest first: a part imports only parts before it (docs/design.md, "Layers").
 LAYERS = ("base", "campaign", "google", "workbook", "state", "backends", "run", "outputs",
           "report", "reminders", "demo", "cli")
-BASE_MODULES = {"ttcs.errors", "ttcs.labels", "ttcs.text"}
+BASE_MODULES = {"ttcs.errors", "ttcs.labels", "ttcs.text", "ttcs.vi_format"}
 
 
 def _part(module: str) -> str | None:

@@ -21,9 +21,9 @@ from ttcs.outputs.run_result import RunResult, UnitResult
 from ttcs.report import figures as figure_text
 from ttcs.report.build import APPENDIX_NAME, write_appendices
 from ttcs.report.draft import ReportInput, coverage_sentence, placeholder, write_draft
-from ttcs.report.numbers import vi_number, vi_percent
 from ttcs.report.outline import load_outline, parse_outline
 from ttcs.report.province_answers import ProvinceAnswers, ProvinceTraining
+from ttcs.vi_format import number, percent
 
 A, B, C = "18904", "18859", "18919"  # Xã Dân Hóa, Phường Đồng Thuận, Xã Tân Thành: accepted
 D, F = "18901", "18880"  # Xã Minh Hóa (not started), Phường Đồng Hới (never accepted)
@@ -230,7 +230,7 @@ def test_each_b_figure_equals_the_consolidation_with_its_coverage(paragraphs, re
         scope = figure_text.scope(ind, len(figures.reported), len(figures.expected))
         line = next(p for p in paragraphs
                     if figure_text.result(key, indicators) in p and scope in p)
-        assert vi_number(ind["value"]) in line
+        assert number(ind["value"]) in line
     station = indicators["pl01_before_station"]
     assert station["value"] == 3  # Dân Hóa, Bắc Lý, Quang Phú
     bullet = _after(paragraphs, "- Số lượng xã, phường, thị trấn có đài truyền thanh trước "
@@ -238,7 +238,7 @@ def test_each_b_figure_equals_the_consolidation_with_its_coverage(paragraphs, re
     assert bullet.startswith("Kết quả: 3 ")
     if "rate" in station:  # the consolidation's per-figure coverage (issue 12)
         assert f"{station['covered']}/{station['expected']}" in bullet
-        assert vi_percent(100 * station["rate"]) in bullet
+        assert percent(100 * station["rate"]) in bullet
     clusters = _after(paragraphs, "- Số lượng cụm thu phát thanh ứng dụng CNTT-VT/tổng số thôn, "
                                   "tổ dân phố, khu dân cư.", 1)[0]
     assert clusters.startswith("Kết quả: 42 (trên 43 (tổng số thôn")

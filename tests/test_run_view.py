@@ -1,5 +1,5 @@
 """What the coordinator sees of a run: its name, its Vietnamese log, its artifacts (dd/mm/yyyy
-HH:MM, 2.316, 88,5 %, each unit linked to its sheet). The last test reads all of it back from a
+HH:MM, 2.316, 88,5%, each unit linked to its sheet). The last test reads all of it back from a
 real Prefect server after a real `ttcs nightly`."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ttcs.outputs.attention import SHEET, attention_rows, sheet_link, summary_ma
 from ttcs.outputs.consolidate import Consolidation
 from ttcs.outputs.feedback import Report
 from ttcs.outputs.run_result import RunResult, UnitResult
-from ttcs.outputs.vi_format import moment, number, percent, share
+from ttcs.vi_format import moment, number, percent, share
 from ttcs.workbook.issues import Issue
 
 TZ = dt.timezone(dt.timedelta(hours=7))
@@ -30,7 +30,7 @@ SHEET_ID = "1AbCdEf-sheet"
 FIGURE = {"label": "Đài truyền thanh cấp xã", "outline": "B.I.1.a", "value": 2316,
           "denominator": 2617, "percent": 88.5}
 COVERAGE = {"covered": 1234, "expected": 1500, "rate": 0.8227,
-            "coverage": "Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3 %)"}
+            "coverage": "Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3%)"}
 
 
 def _unit(code: str, status: str, flags: tuple[str, ...] = (), reason: str | None = None,
@@ -56,7 +56,7 @@ def test_vietnamese_numbers_and_times() -> None:
         ["2.316", "2.316", "0,42", "1.234,5", "3.321.000"]
     assert number(0.8227, 1) == "0,8"
     assert [percent(88.5), percent(100), share(0.885), share(1 / 3)] == \
-        ["88,5 %", "100 %", "88,5 %", "33,3 %"]
+        ["88,5%", "100,0%", "88,5%", "33,3%"]
     assert moment(AS_OF, TZ) == "03/10/2025 22:00"
 
 
@@ -68,8 +68,8 @@ def test_summary_dates_numbers_and_links_before_the_coverage_keys() -> None:
 
     assert "số liệu lúc 03/10/2025 22:00 (hạn nộp 30/09/2025 17:00), lượt chạy 7" in markdown
     assert "T" not in markdown.split("số liệu lúc ")[1][:16]  # never a raw ISO time
-    assert "| B.I.1.a | Đài truyền thanh cấp xã | 2.316 | 88,5 % |  |" in markdown
-    assert "Đã nộp hợp lệ: 0/3 (0 %); đúng hạn: 0." in markdown
+    assert "| B.I.1.a | Đài truyền thanh cấp xã | 2.316 | 88,5% |  |" in markdown
+    assert "Đã nộp hợp lệ: 0/3 (0,0%); đúng hạn: 0." in markdown
     assert "texts" not in markdown and "['a']" not in markdown  # compiled answers stay out
     # Each unit needing attention links to its sheet: Google's link, a local file's name.
     link = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit"
@@ -82,10 +82,10 @@ def test_summary_dates_numbers_and_links_before_the_coverage_keys() -> None:
 
 def test_summary_shows_each_figures_coverage_once_the_keys_exist() -> None:
     with_sentence = summary_markdown(_result(FIGURE | COVERAGE), [])
-    assert ("| 2.316 | 88,5 % | Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3 %) |"
+    assert ("| 2.316 | 88,5% | Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3%) |"
             in with_sentence)
     parts_only = summary_markdown(_result(FIGURE | COVERAGE | {"coverage": None}), [])
-    assert "| 2.316 | 88,5 % | 1.234/1.500 (82,3 %) |" in parts_only
+    assert "| 2.316 | 88,5% | 1.234/1.500 (82,3%) |" in parts_only
 
 
 def test_the_nights_log_lines_say_what_each_step_did(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_a_real_night_read_back_from_the_prefect_server(prefect_harness, tmp_pat
     summary = artifacts["nightly-summary"].data
     assert "số liệu lúc 02/10/2025 21:30 (hạn nộp 30/09/2025 17:00)" in summary
     assert "+07:00" not in summary and "2025-" not in summary
-    assert f"Đã nộp hợp lệ: 1/{expected} (1,3 %)" in summary
+    assert f"Đã nộp hợp lệ: 1/{expected} (1,3%)" in summary
     assert f"| {A} | " in summary and "không truy cập được" in summary
     assert "| Bảng tính |" in summary
 

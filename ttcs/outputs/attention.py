@@ -1,7 +1,7 @@
 """What a coordinator needs to see after a run: counts, the province figures with their
 coverage, and the units needing attention, each linked to its sheet where the run knows it.
 
-Times are dd/mm/yyyy HH:MM in the campaign's zone, numbers Vietnamese (2.316; 88,5 %).
+Times are dd/mm/yyyy HH:MM in the campaign's zone, numbers Vietnamese (2.316; 88,5%).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from ttcs.google.urls import SHEET_URL
 from ttcs.labels import FLAG_VI, STATUS_VI, flags_vi
 from ttcs.outputs.run_result import RunResult
-from ttcs.outputs.vi_format import moment, number, percent, share
 from ttcs.state.store import Store
+from ttcs.vi_format import moment, number, percent, share
 
 NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit", "conflict"}
 SHEET = "Bảng tính"  # the attention column holding a unit's Google link or file name

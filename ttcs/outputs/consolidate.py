@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from ttcs.campaign import registry
+from ttcs.vi_format import number
 from ttcs.workbook.form import UNIT_TYPES_AFTER, UNIT_TYPES_BEFORE, Form, Indicator, ItemsBlock
-from ttcs.workbook.vi_format import vi_number
 
 
 @dataclass
@@ -130,7 +130,7 @@ def coverage(indicator: Indicator, value: Any, reported: Iterable[registry.Unit]
         "rate": round(value / covered, 4) if counts and covered else None,
         "denominator": total if counts else None,
         "percent_of_registry": round(100 * value / total, 1) if counts and total else None,
-        "coverage": f"{vi_number(covered)}/{vi_number(total)} {word} đã báo cáo",
+        "coverage": f"{number(covered)}/{number(total)} {word} đã báo cáo",
     }
 
 

@@ -12,9 +12,9 @@ from ttcs.backends import Source
 from ttcs.campaign.settings import Campaign
 from ttcs.labels import FEEDBACK_TAB, STATUS_VI
 from ttcs.outputs.feedback import Report
-from ttcs.outputs.vi_format import number
 from ttcs.run.collect import Fetched
 from ttcs.state.store import UnitRun
+from ttcs.vi_format import number
 
 NAMED = 10  # units or files named in one line; the rest are counted
 

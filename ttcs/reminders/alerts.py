@@ -9,9 +9,9 @@ import html
 from dataclasses import dataclass
 
 from ttcs.campaign.settings import Campaign
-from ttcs.outputs.vi_format import moment
 from ttcs.reminders.notify import Delivery, Mailer
 from ttcs.reminders.reminder_log import SendError
+from ttcs.vi_format import moment
 
 FLOW_VI = {
     "nightly": "thu thập và kiểm tra báo cáo hằng đêm",

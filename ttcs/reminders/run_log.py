@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ttcs.campaign.settings import Campaign
-from ttcs.outputs.vi_format import number
 from ttcs.reminders.remind import Plan
 from ttcs.reminders.reminder_log import Outcome
+from ttcs.vi_format import number
 
 NAMED = 20  # units named in one line; the rest are counted
 RESULT_VI = {"sent": "Đã nhắc", "failed": "Không gửi được",

@@ -33,10 +33,10 @@ from ttcs.outputs.run_result import RunResult
 from ttcs.outputs.summary import committee_line, vi_date
 from ttcs.report import figures as figure_text
 from ttcs.report.answers import Topic, compile_answers
-from ttcs.report.numbers import vi_number
 from ttcs.report.outline import Outline, OutlineItem
 from ttcs.report.province_answers import ProvinceAnswers, province_items
 from ttcs.text import fold
+from ttcs.vi_format import number
 from ttcs.workbook.form import Form
 
 DRAFT_NAME = "bao-cao-du-thao.docx"
@@ -314,13 +314,13 @@ def _trainings(doc: DocumentObject, report: ReportInput) -> None:
         _highlighted(_line(doc, ""), placeholder("các lớp tập huấn, bồi dưỡng do Sở tổ chức "
                                                  "(số buổi, số lượt người, nội dung)"))
     for n, training in enumerate(trainings, start=1):
-        _line(doc, f"- Lớp do tỉnh tổ chức thứ {n}: {vi_number(training.sessions or 0)} buổi, "
-                   f"{vi_number(training.participants or 0)} lượt người; nội dung: "
+        _line(doc, f"- Lớp do tỉnh tổ chức thứ {n}: {number(training.sessions or 0)} buổi, "
+                   f"{number(training.participants or 0)} lượt người; nội dung: "
                    f"{training.content or '(chưa ghi)'}.")
     sessions += sum(t.sessions or 0 for t in trainings)
     participants += sum(t.participants or 0 for t in trainings)
-    _line(doc, f"Tổng cộng toàn tỉnh: {vi_number(sessions)} buổi tập huấn, bồi dưỡng; "
-               f"{vi_number(participants)} lượt người được tập huấn (các đơn vị cấp xã tự tổ "
+    _line(doc, f"Tổng cộng toàn tỉnh: {number(sessions)} buổi tập huấn, bồi dưỡng; "
+               f"{number(participants)} lượt người được tập huấn (các đơn vị cấp xã tự tổ "
                f"chức và {len(trainings)} lớp do tỉnh tổ chức, mỗi lớp tính một lần).",
           BODY_PT, bold=True)
 

@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ttcs.report.numbers import vi_number, vi_percent, vi_ratio
 from ttcs.report.outline import OutlineItem
 from ttcs.text import fold
+from ttcs.vi_format import number, percent, ratio
 
 MIN_MATCH = 0.75  # share of the label's words a bullet must hold (or the two sets' overlap)
 _WORD = re.compile(r"[0-9a-z]+")
@@ -100,26 +100,26 @@ def _share(ind: Mapping[str, Any]) -> str:
     """"88,5% số đơn vị đã báo cáo; 72,7% trên 264 theo danh mục" for a count of units."""
     parts = []
     if ind.get("rate") is not None:
-        parts.append(f"{vi_percent(100 * float(ind['rate']))} số đơn vị đã báo cáo")
-    percent = ind.get("percent_of_registry", ind.get("percent"))
-    if percent is not None and ind.get("denominator"):
-        parts.append(f"{vi_percent(float(percent))} trên "
-                     f"{vi_number(ind['denominator'])} theo danh mục")
+        parts.append(f"{percent(100 * float(ind['rate']))} số đơn vị đã báo cáo")
+    of_registry = ind.get("percent_of_registry")
+    if of_registry is not None and ind.get("denominator"):
+        parts.append(f"{percent(float(of_registry))} trên "
+                     f"{number(ind['denominator'])} theo danh mục")
     return "; ".join(parts)
 
 
 def result(key: str, indicators: Indicators) -> str:
     """"192 đơn vị cấp xã cũ (88,5% số đơn vị đã báo cáo; 72,7% trên 264 theo danh mục)"."""
     ind = indicators[key]
-    value = vi_number(ind["value"])
+    value = number(ind["value"])
     if ind.get("denominator") is not None:
         value = f"{value} {_unit_word(ind)}"
     share = _share(ind)
     per = indicators.get(ind.get("per") or "")
     if per is not None:
-        share = f"trên {vi_number(per['value'])} ({_lower(per['label'])})"
+        share = f"trên {number(per['value'])} ({_lower(per['label'])})"
         if ind.get("ratio") is not None:
-            share += f", tỷ lệ {vi_ratio(float(ind['ratio']))}"
+            share += f", tỷ lệ {ratio(float(ind['ratio']))}"
     return value + (f" ({share})" if share else "")
 
 

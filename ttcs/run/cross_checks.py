@@ -16,9 +16,9 @@ from ttcs.campaign import registry
 from ttcs.run import record_checks
 from ttcs.run.record_checks import Cell, Record, row_cell, rows
 from ttcs.text import clean
+from ttcs.vi_format import number
 from ttcs.workbook.form import Form, ItemsBlock
 from ttcs.workbook.issues import Issue
-from ttcs.workbook.vi_format import vi_number
 
 NAMED = 5  # other units named in a message; the rest are counted
 SNIPPET = 60  # characters of a pasted text quoted
@@ -117,10 +117,10 @@ def outliers(form: Form, records: Mapping[str, Record]) -> dict[str, list[Issue]
 
 
 def _outlier(unit: str, kind: str, figure: Figure, middle: float, count: int) -> Issue:
-    shown = vi_number(int(middle)) if float(middle).is_integer() else \
+    shown = number(int(middle)) if float(middle).is_integer() else \
         f"{middle:.1f}".replace(".", ",")
     return Issue(unit, figure.cell.sheet, figure.cell.cell, None, "outlier", "warning",
-                 figure.cell.say(f'"{figure.label}" của đơn vị là {vi_number(figure.value)}, '
+                 figure.cell.say(f'"{figure.label}" của đơn vị là {number(figure.value)}, '
                                  f"khác xa mức chung của {count} {kind} đã nộp trong tỉnh "
                                  f"(trung vị {shown}); đề nghị kiểm tra lại"))
 

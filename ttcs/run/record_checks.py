@@ -16,9 +16,9 @@ from typing import Any
 
 from ttcs.campaign import registry
 from ttcs.text import clean
+from ttcs.vi_format import number
 from ttcs.workbook.form import Form
 from ttcs.workbook.issues import Issue
-from ttcs.workbook.vi_format import vi_number
 
 Record = Mapping[str, Any]
 
@@ -170,15 +170,15 @@ def numbers_in_texts(form: Form, unit: str, record: Record) -> list[Issue]:
               for f in block.fields}
     found = []
     for where, text, cell in texts(form, record):
-        for number, counted, snippet in _numbers(clean(text)):
+        for written, counted, snippet in _numbers(clean(text)):
             values, shown, value = _table_values(record, counted)
-            if not values or number in values or value is None:
+            if not values or written in values or value is None:
                 continue
             label = labels.get(f"{counted.table}.{counted.fields[0]}", counted.fields[0])
             found.append(Issue(
                 unit, cell.sheet, cell.cell, None, "text_number_mismatch", "warning",
                 cell.say(f'{where} ghi "{snippet}" nhưng {shown.where()} ("{label}") khai '
-                         f"{vi_number(value)}; đề nghị kiểm tra lại cho thống nhất")))
+                         f"{number(value)}; đề nghị kiểm tra lại cho thống nhất")))
     return found
 
 
@@ -220,8 +220,8 @@ def _lost_boards(form: Form, unit: str, record: Record) -> list[Issue]:
         return []
     where = row_cell(after[0], "boards")
     return [Issue(unit, where.sheet, where.cell, "boards", "merger_boards_drop", "warning",
-                  where.say(f"sau 01/7/2025 đơn vị khai {vi_number(now)} bảng tin điện tử công "
-                            f"cộng, ít hơn nhiều so với tổng {vi_number(total)} bảng tin của các "
+                  where.say(f"sau 01/7/2025 đơn vị khai {number(now)} bảng tin điện tử công "
+                            f"cộng, ít hơn nhiều so với tổng {number(total)} bảng tin của các "
                             f"đơn vị cũ trước 01/7/2025 (dưới {share:.0%}); đề nghị kiểm tra "
                             "lại"))]
 

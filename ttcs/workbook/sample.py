@@ -49,16 +49,30 @@ def _staff(rng: random.Random, total: int) -> dict[str, int]:
             "trained": rng.randint(0, total)}
 
 
+def _keep_after_merger(station: dict[str, Any], web: dict[str, Any], had_station: bool,
+                       boards_before: int) -> None:
+    """The new unit keeps what its old units had (the night's merger review warns otherwise):
+    a station if any of them had one, at least their bulletin boards together."""
+    if had_station and not station["has_station"]:
+        station.update(has_station=True, kind_fm=True)
+    web["boards"] = max(web["boards"], boards_before)
+
+
 def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     """Complete, rule-abiding answers for every input cell of ``unit``'s workbook."""
     yes_no = {True: form.yes_label, False: form.no_label}
     answers: dict[Ref, Any] = {}
     rows = [(p.code, "before", p.type == "phường") for p in unit.predecessors]
     rows.append((unit.code, "after", unit.type == "phường"))
+    had_station, boards_before = False, 0
     for code, period, urban in rows:
         station = _station(rng, urban)
         web = _web(rng, code)
-        if period == "after":
+        if period == "before":
+            had_station |= station["has_station"]
+            boards_before += web["boards"]
+        else:
+            _keep_after_merger(station, web, had_station, boards_before)
             villages = rng.randint(5, 40)
             station["villages"] = villages
             station["it_clusters"] = rng.randint(1, 2 * villages) if station["kind_it"] else 0
@@ -76,7 +90,7 @@ def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     # The trainings the commune organised itself (the province's own are in its file).
     answers[("PL03.training", "", "training_contents")] = "Kỹ năng tuyên truyền; chuyển đổi số"
     for section in form.sections.commune_sections:
-        answers[("sections", section.id, "answer")] = ASSESSMENT
+        answers[("sections", section.id, "answer")] = f"{unit.name}: {ASSESSMENT}"
     answers[("confirmation.confirm", "", "preparer_name")] = "Nguyễn Văn An"
     answers[("confirmation.confirm", "", "preparer_position")] = "Công chức văn hóa - xã hội"
     answers[("confirmation.confirm", "", "preparer_phone")] = "0912 345 678"

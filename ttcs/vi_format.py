@@ -1,4 +1,9 @@
-"""Numbers and times as a Vietnamese reader writes them: 2.316; 88,5 %; 29/09/2025 22:00."""
+"""Numbers and times as a Vietnamese reader writes them: 2.316; 88,5%; 0,53; 29/09/2025 22:00.
+
+The dot groups thousands and the comma is the decimal mark (the Ministry's tables write
+percentages with one decimal and no space: 88,5%). Every text a commune or coordinator reads
+(status.json's coverage sentences, the artifacts, the logs, the alerts, the draft report) formats
+numbers here."""
 
 from __future__ import annotations
 
@@ -18,13 +23,18 @@ def number(value: float, decimals: int | None = None) -> str:
 
 
 def percent(value: float) -> str:
-    """A value already in percent: 88.5 -> "88,5 %", 100 -> "100 %"."""
-    return f"{number(round(value, 1))} %"
+    """A value already in percent, one decimal always shown: 88.5 -> "88,5%", 100 -> "100,0%"."""
+    return f"{number(value, 1)}%"
 
 
 def share(fraction: float) -> str:
-    """A fraction of one: 0.885 -> "88,5 %"."""
+    """A fraction of one: 0.885 -> "88,5%"."""
     return percent(100 * fraction)
+
+
+def ratio(value: float) -> str:
+    """0.534 -> "0,53" (clusters per village, connected per board)."""
+    return number(value, 2)
 
 
 def moment(when: dt.datetime, tz: dt.tzinfo) -> str:
