@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DataError
 
 from tests.conftest import cli
 from tests.smtp_sinks import Mailbox, Received, free_port, serving
@@ -53,6 +54,7 @@ from ttcs.reminders.remind import plan_from_store, voice
 from ttcs.reminders.reminder_log import ReminderLog, deliver, reminder_log
 from ttcs.run.run_lock import RunLocked, exclusive
 from ttcs.state.store import SCHEMA_VERSION, check_database, metadata, open_store
+from ttcs.workbook.issues import Issue
 
 DAY = dt.timedelta(days=1)
 
@@ -121,6 +123,22 @@ def test_a_schema_1_database_is_migrated_keeping_every_source(postgres_url) -> N
     assert (a.first_seen, a.seen_at, a.dated) == (RUN_1, RUN_2, RUN_2)
     assert (b.first_seen, b.seen_at, b.dated) == (RUN_2, RUN_2, RUN_1)
     assert migrated.snapshot_count() == 3 and migrated.latest_run() == second
+
+
+@pytest.mark.xfail(strict=True, raises=DataError,
+                   reason="PostgreSQL refuses NUL in text; fix proposed for ttcs/state/store.py")
+def test_a_nul_a_commune_typed_is_stored(postgres_url) -> None:
+    """A cell holding `_x0000_` reads as a NUL, and the issue's message quotes it: on
+    PostgreSQL that insert fails, and with it the whole night (SQLite stores it)."""
+    store = open_store(postgres_url)
+    run_id = store.start_run(RUN_1, "44", "local")
+    typed = Issue("18859", "PL01", "J9", "villages", "type_count", "invalid",
+                  'giá trị "12\x00ab" không phải số')
+    with store.begin() as conn:
+        snapshot = store.put_snapshot(conn, run_id, "18859", "/c/a.xlsx", RUN_1, {"t": [[1]]})
+        verdict = store.put_verdict(conn, snapshot, "form", "needs_fix", [typed], {})
+    (stored,) = store.verdict_issues([verdict])[verdict]
+    assert stored.message == 'giá trị "12\u2400ab" không phải số'
 
 
 # -- a nightly run: the same statuses as on SQLite -------------------------------------------
