@@ -18,13 +18,8 @@ from uuid import UUID
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterId,
-    TaskRunFilter,
-    TaskRunFilterFlowRunId,
-)
+from prefect.client.orchestration import SyncPrefectClient, get_client
+from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
 from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Crashed
@@ -57,25 +52,36 @@ def campaign_run(config: str | None, job: str) -> Iterator[None]:
 @task(name="mark-crashed-runs", cache_policy=NO_CACHE)
 def mark_crashed(flow_run_ids: list[str]) -> list[str]:
     """Set each of these flow runs, and its task runs, to Crashed unless Prefect already has
-    them finished (a run this server never saw is skipped); the flow runs changed."""
+    them finished (a run this server never saw is skipped); the flow runs changed. Never fails
+    tonight's run: what could not be marked is logged."""
     logger = get_run_logger()
     changed = []
     with get_client(sync_client=True) as client:
-        for run_id in map(UUID, flow_run_ids):
+        for run_id in flow_run_ids:
             try:
-                flow_run = client.read_flow_run(run_id)
-            except ObjectNotFound:
+                name = _crash(client, UUID(run_id))
+            except Exception as exc:  # an earlier run's record is not worth tonight's run
+                logger.warning("Không đánh dấu được lượt chạy %s là Crashed: %s", run_id, exc)
                 continue
-            if flow_run.state is not None and flow_run.state.is_final():
-                continue
-            for task_run in client.read_task_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
-                    task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(
-                        any_=[run_id]))):
-                if task_run.state is None or not task_run.state.is_final():
-                    client.set_task_run_state(task_run.id, Crashed(message=KILLED), force=True)
-            client.set_flow_run_state(run_id, Crashed(message=KILLED), force=True)
-            logger.warning("Lượt chạy %s (%s) bị dừng đột ngột: đã đánh dấu Crashed",
-                           flow_run.name, run_id)
-            changed.append(str(run_id))
+            if name is not None:
+                logger.warning("Lượt chạy %s (%s) đã bị dừng đột ngột: đánh dấu Crashed",
+                               name, run_id)
+                changed.append(run_id)
     return changed
+
+
+def _crash(client: SyncPrefectClient, run_id: UUID) -> str | None:
+    """Crash one flow run and its unfinished task runs; its name, or None when it was finished
+    or unknown to this server."""
+    try:
+        flow_run = client.read_flow_run(run_id)
+    except ObjectNotFound:
+        return None
+    if flow_run.state is not None and flow_run.state.is_final():
+        return None
+    for task_run in client.read_task_runs(task_run_filter=TaskRunFilter(
+            flow_run_id=TaskRunFilterFlowRunId(any_=[run_id]))):
+        if task_run.state is None or not task_run.state.is_final():
+            client.set_task_run_state(task_run.id, Crashed(message=KILLED), force=True)
+    client.set_flow_run_state(run_id, Crashed(message=KILLED), force=True)
+    return flow_run.name

@@ -28,8 +28,8 @@ def journaled(store: Store, job: str, run_id: str) -> Iterator[list[str]]:
               flow_runs.c.flow_run_id != run_id)
     this = flow_runs.c.flow_run_id == run_id
     with store.begin() as conn:
-        found = [str(r) for r in conn.execute(
-            select(flow_runs.c.flow_run_id).where(*killed).order_by(flow_runs.c.started))]
+        found = list(conn.execute(select(flow_runs.c.flow_run_id).where(*killed)
+                                  .order_by(flow_runs.c.started)).scalars())
         conn.execute(update(flow_runs).where(*killed).values(crashed=now))
         # A flow run Prefect retries in the same process comes back with the same id.
         again = conn.execute(update(flow_runs).where(this).values(started=now, ended=None))
