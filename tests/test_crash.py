@@ -182,6 +182,7 @@ def nights(prefect_harness, tmp_path_factory) -> dict[str, Any]:
     seen["runs_2"] = query(db, "SELECT id, finished IS NOT NULL, crashed IS NOT NULL FROM runs")
     latest = cli("status", "--config", str(killed / "campaign.yaml"), "--json")
     seen["latest_2"] = json.loads(latest.stdout)["run_id"]
+    (out / "status.tmp").write_text('{"half', encoding="utf-8")  # as a kill mid-write leaves
     final = nightly(killed / "campaign.yaml", NIGHT_2)
     twin = nightly(calm / "campaign.yaml", NIGHT_2)
     return {"killed": killed, "calm": calm, "seen": seen, "final": final, "twin": twin}
@@ -401,3 +402,28 @@ def tasks_of(client: Any, flow_run_id: str) -> list[Any]:
     found = client.read_task_runs(task_run_filter=TaskRunFilter(
         flow_run_id=TaskRunFilterFlowRunId(any_=[flow_run_id])))
     return [run.state for run in found]
+
+
+def test_a_schema_2_database_gains_the_crash_records(tmp_path) -> None:
+    """Schema 3 adds `runs.crashed` and the flow runs journal; an unfinished run of the old
+    database is marked by the next run, never read as the latest."""
+    from sqlalchemy import text
+
+    from ttcs.state.store import SCHEMA_VERSION
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = open_store(url)
+    store.finish_run(store.start_run(NIGHT_1, "44", "local"), [])
+    store.start_run(NIGHT_2, "44", "local")  # killed: never finished
+    with store.begin() as conn:
+        conn.execute(text("DROP TABLE flow_runs"))
+        conn.execute(text("ALTER TABLE runs DROP COLUMN crashed"))
+        conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+    store.engine.dispose()
+    migrated = open_store(url)
+    assert (SCHEMA_VERSION, migrated.latest_run()) == (3, 1)
+    assert migrated.start_run(local(28, 22), "44", "local") == 3
+    assert query(tmp_path / "state.db", "SELECT id, crashed IS NOT NULL FROM runs") == [
+        (1, 0), (2, 1), (3, 0)]
+    assert query(tmp_path / "state.db", "SELECT count(*) FROM flow_runs") == [(0,)]
+    migrated.engine.dispose()
