@@ -24,7 +24,8 @@ from ttcs.workbook.xlsx import read_xlsx
 FORM = load_form(CONFIG / "form.yaml")
 TZ = dt.timezone(dt.timedelta(hours=7))
 TEXTS = {"data_as_of": "30/09/2025", "deadline": "17:00 ngày 30/09/2025"}
-FORMULA_TEXT = '=IMPORTXML("http://x.example/a","//a")'
+# Long enough that the night's review does not find it too short: only its leading "=" matters.
+FORMULA_TEXT = '=IMPORTXML("http://x.example/a","//a") được đơn vị dán vào phần đánh giá'
 
 
 @dataclass

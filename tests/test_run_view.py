@@ -28,9 +28,8 @@ DEADLINE = dt.datetime(2025, 9, 30, 17, 0, tzinfo=TZ)
 A, B, C = "18904", "18859", "19742"
 SHEET_ID = "1AbCdEf-sheet"
 FIGURE = {"label": "Đài truyền thanh cấp xã", "outline": "B.I.1.a", "value": 2316,
-          "denominator": 2617, "percent": 88.5}
-COVERAGE = {"covered": 1234, "expected": 1500, "rate": 0.8227,
-            "coverage": "Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3%)"}
+          "denominator": 2617, "percent_of_registry": 88.5, "covered": 2500, "expected": 2617,
+          "rate": 0.9264, "coverage": "2.500/2.617 đơn vị đã báo cáo"}
 
 
 def _unit(code: str, status: str, flags: tuple[str, ...] = (), reason: str | None = None,
@@ -68,7 +67,7 @@ def test_summary_dates_numbers_and_links_before_the_coverage_keys() -> None:
 
     assert "số liệu lúc 03/10/2025 22:00 (hạn nộp 30/09/2025 17:00), lượt chạy 7" in markdown
     assert "T" not in markdown.split("số liệu lúc ")[1][:16]  # never a raw ISO time
-    assert "| B.I.1.a | Đài truyền thanh cấp xã | 2.316 | 88,5% |  |" in markdown
+    assert "| B.I.1.a | Đài truyền thanh cấp xã | 2.316 | 92,6% | 88,5% |" in markdown
     assert "Đã nộp hợp lệ: 0/3 (0,0%); đúng hạn: 0." in markdown
     assert "texts" not in markdown and "['a']" not in markdown  # compiled answers stay out
     # Each unit needing attention links to its sheet: Google's link, a local file's name.
@@ -80,12 +79,12 @@ def test_summary_dates_numbers_and_links_before_the_coverage_keys() -> None:
     assert C not in {r["Mã"] for r in rows}
 
 
-def test_summary_shows_each_figures_coverage_once_the_keys_exist() -> None:
-    with_sentence = summary_markdown(_result(FIGURE | COVERAGE), [])
-    assert ("| 2.316 | 88,5% | Tính trên 1.234/1.500 đơn vị đã nộp hợp lệ (82,3%) |"
-            in with_sentence)
-    parts_only = summary_markdown(_result(FIGURE | COVERAGE | {"coverage": None}), [])
-    assert "| 2.316 | 88,5% | 1.234/1.500 (82,3%) |" in parts_only
+def test_summary_shows_each_figures_rates_and_coverage_as_the_workbook_does() -> None:
+    markdown = summary_markdown(_result(FIGURE), [])
+    assert "| 2.316 | 92,6% | 88,5% |  | 2.500/2.617 đơn vị đã báo cáo |" in markdown
+    per_village = FIGURE | {"rate": None, "percent_of_registry": None, "ratio": 1.8512}
+    assert "| 2.316 |  |  | 1,85 | 2.500/2.617 đơn vị đã báo cáo |" in summary_markdown(
+        _result(per_village), [])
 
 
 def test_the_nights_log_lines_say_what_each_step_did(tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ TAB_SUMMARY = "Tổng hợp"  # tabs of the province summary
 TAB_STATUS = "Tình trạng"
 TAB_ISSUES = "Lỗi"
 TAB_ASSESSMENTS = "Đánh giá"
+PROVINCE_TAB = "Tỉnh trả lời"  # what the province answers itself (a file, or a summary tab)
 
 
 def kind_rank(kind: str) -> int:

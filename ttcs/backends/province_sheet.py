@@ -14,8 +14,8 @@ from gspread.exceptions import APIError
 
 from ttcs.errors import UserError
 from ttcs.google.api import Api
+from ttcs.labels import PROVINCE_TAB
 
-PROVINCE_TAB = "Tỉnh trả lời"
 # Chosen, like the feedback tab's, so the layout is one request (the cells name the new tab).
 PROVINCE_SHEET_ID = 901_117_012
 WIDTHS_PX = (90, 420, 160, 520)  # Mục / STT | Nội dung / Số buổi | Trả lời / lượt | Nội dung

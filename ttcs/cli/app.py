@@ -12,11 +12,13 @@ import typer
 
 from ttcs.cli.common import one_line, print_error
 from ttcs.cli.demo import demo
+from ttcs.cli.deployments import deployments
 from ttcs.cli.logfile import LOG_FILE, log_exception
 from ttcs.cli.nightly import nightly, status
 from ttcs.cli.provision import provision
 from ttcs.cli.remind import remind
 from ttcs.cli.report import report
+from ttcs.cli.server import server_app
 from ttcs.cli.units import units
 from ttcs.cli.workbook import template, validate
 
@@ -40,6 +42,8 @@ app.command("remind")(remind)
 app.command("report")(report)
 app.command("provision")(provision)
 app.command("demo")(demo)
+app.command("deployments")(deployments)
+app.add_typer(server_app, name="server")
 
 
 @app.callback()

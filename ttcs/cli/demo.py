@@ -13,7 +13,7 @@ from ttcs.campaign import registry
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
 from ttcs.cli.demo_reminders import demo_mail, show_reminders
 from ttcs.cli.nightly import print_figures, print_status
-from ttcs.cli.prefect_server import DEFAULT_HOME, prefect_api
+from ttcs.cli.prefect_server import prefect_api
 from ttcs.cli.units import ConfigOption
 
 
@@ -40,7 +40,8 @@ def demo(
     texts = guide_texts(base)
     prepared = demo_data.prepare(folder.resolve(), base, form, info.code, texts)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with prefect_api(console=err_console), demo_mail(prepared) as mornings:
+    history = folder.resolve() / "prefect"  # the demo's own runs, unless a server is running
+    with prefect_api(home=history, console=err_console), demo_mail(prepared) as mornings:
         from flows.nightly import nightly
 
         with Progress(*columns, console=err_console, transient=True,
@@ -67,7 +68,8 @@ def demo(
                   f"[bold]{out / 'tong-hop.xlsx'}[/]")
     console.print(f"Dự thảo báo cáo: [bold]{drafted['draft']}[/], phụ lục "
                   f"[bold]{drafted['appendices']}[/] ({drafted['coverage']})")
-    console.print(f"Xem các lượt chạy trong giao diện Prefect: PREFECT_HOME={DEFAULT_HOME} "
-                  ".venv/bin/prefect server start, rồi mở http://127.0.0.1:4200")
+    console.print(f"Xem các lượt chạy: PREFECT_HOME={history} "
+                  ".venv/bin/prefect server start rồi mở http://127.0.0.1:4200 "
+                  "(hoặc chạy make server trước make demo)")
     console.print(f"Xem tình hình: .venv/bin/ttcs status --config {folder / 'campaign.yaml'}")
 

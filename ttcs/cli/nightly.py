@@ -15,6 +15,7 @@ from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 from ttcs.labels import STATUS_VI, flags_vi
 from ttcs.run import progress
+from ttcs.vi_format import number, ratio, share
 
 if TYPE_CHECKING:
     from ttcs.campaign.settings import Campaign
@@ -101,16 +102,16 @@ def status(
 def print_figures(document: dict[str, Any]) -> None:
     """The headline province figures (status.json totals.figures)."""
     table = Table(title="Số liệu tổng hợp của tỉnh (từ các báo cáo đã được chấp nhận)")
-    for column in ("Mục", "Chỉ tiêu", "Số lượng", "Trên tổng", "Tỷ lệ"):
+    for column in ("Mục", "Chỉ tiêu", "Số lượng", "Tỷ lệ trên số đã báo cáo", "Phạm vi"):
         table.add_column(column, overflow="fold")
     for figure in document["totals"]["figures"].values():
         if isinstance(figure["value"], list):
             continue
-        ratio = figure.get("ratio")
-        share = f"{figure['percent']}%" if figure["percent"] is not None else (
-            f"tỷ lệ {ratio}".replace(".", ",") if ratio is not None else "")
-        table.add_row(figure["outline"], figure["label"], f"{figure['value']:,}".replace(",", "."),
-                      str(figure["denominator"] or ""), share)
+        rate, times = figure.get("rate"), figure.get("ratio")
+        shown = share(rate) if rate is not None else (
+            f"tỷ số {ratio(times)}" if times is not None else "")
+        table.add_row(figure["outline"], figure["label"], number(figure["value"]), shown,
+                      figure.get("coverage") or "")
     console.print(table)
 
 

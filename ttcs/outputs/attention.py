@@ -14,7 +14,7 @@ from ttcs.google.urls import SHEET_URL
 from ttcs.labels import FLAG_VI, STATUS_VI, flags_vi
 from ttcs.outputs.run_result import RunResult
 from ttcs.state.store import Store
-from ttcs.vi_format import moment, number, percent, share
+from ttcs.vi_format import moment, number, percent, ratio, share
 
 NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit", "conflict"}
 SHEET = "Bảng tính"  # the attention column holding a unit's Google link or file name
@@ -77,26 +77,25 @@ def _counts(title: str, labels: Mapping[str, str], counts: Mapping[str, int]) ->
             *(f"| {labels[key]} | {number(n)} |" for key, n in counts.items())]
 
 
-def _coverage(figure: Mapping[str, Any]) -> str:
-    """The figure's coverage sentence, or "covered/expected (rate)" from its parts."""
-    if figure.get("coverage"):
-        return _cell(str(figure["coverage"]))
-    covered, expected, rate = (figure.get(k) for k in ("covered", "expected", "rate"))
-    if covered is None or expected is None:
-        return ""
-    return f"{number(covered)}/{number(expected)}" + (f" ({share(rate)})" if rate is not None
-                                                      else "")
+def _share(figure: Mapping[str, Any], key: str, show: Any) -> str:
+    value = figure.get(key)
+    return "" if value is None else show(value)
 
 
 def _figures(indicators: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The figures with the same coverage as the summary workbook and status.json: the rate
+    over the units that reported, over the registry, a ratio as a ratio, and the units behind."""
     figures = [f for f in indicators if not isinstance(f["value"], list)]
     if not figures:
         return []
-    lines = ["## Số liệu chính", "", "| Mục | Chỉ tiêu | Số liệu | Tỷ lệ | Độ phủ |",
-             "| --- | --- | ---: | ---: | --- |"]
+    lines = ["## Số liệu chính", "",
+             "| Mục | Chỉ tiêu | Số liệu | Tỷ lệ trên số đã báo cáo | Tỷ lệ theo danh mục "
+             "| Tỷ số (lần) | Phạm vi |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     lines += [f"| {f['outline']} | {_cell(f['label'])} | {number(f['value'])} | "
-              f"{'' if f.get('percent') is None else percent(f['percent'])} | "
-              f"{_coverage(f)} |" for f in figures]
+              f"{_share(f, 'rate', share)} | {_share(f, 'percent_of_registry', percent)} | "
+              f"{_share(f, 'ratio', ratio)} | {_cell(str(f.get('coverage') or ''))} |"
+              for f in figures]
     return [*lines, ""]
 
 

@@ -25,6 +25,7 @@ from ttcs.backends import SummarySheet
 from ttcs.errors import UserError
 from ttcs.google.api import Api
 from ttcs.google.sheets_geometry import merge_requests, width_requests
+from ttcs.labels import PROVINCE_TAB
 from ttcs.outputs.summary import AS_OF_PREFIX, SummaryCell, SummaryTab
 from ttcs.state.store import content_hash
 
@@ -164,7 +165,8 @@ def replace_tabs(api: Api, spreadsheet_id: str, tabs: list[SummaryTab]) -> None:
     sheets = [s["properties"] for s in meta.get("sheets", [])]
     # Tabs left half-written by an interrupted earlier run are dropped first.
     leftovers = [p for p in sheets if p["title"].startswith(NEW_PREFIX)]
-    old = [p for p in sheets if not p["title"].startswith(NEW_PREFIX)]
+    old = [p for p in sheets if not p["title"].startswith(NEW_PREFIX)
+           and p["title"] != PROVINCE_TAB]  # the coordinator's own answers stay
     add = [{"deleteSheet": {"sheetId": p["sheetId"]}} for p in leftovers]
     add += [{"addSheet": {"properties": {
         "title": NEW_PREFIX + tab.name, "index": len(old) + i,
