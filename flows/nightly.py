@@ -19,17 +19,17 @@ from tasks.nightly import (
     write_feedback,
 )
 from tasks.publish import publish
+from tasks.stale_runs import campaign_run
 from ttcs.outputs import night_log
 from ttcs.outputs.publish import SUMMARY_NAME
 from ttcs.run.collect import locate
-from ttcs.run.run_lock import campaign_lock
 
 
 @flow(name="nightly", description="Thu thập, kiểm tra và phân loại báo cáo của các đơn vị.",
       flow_run_name=run_name, on_failure=[alert_coordinators], on_crashed=[alert_coordinators])
 def nightly(config: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     log = get_run_logger()
-    with campaign_lock(config, "nightly"):
+    with campaign_run(config, "nightly"):
         run = start_run(config, now or dt.datetime.now(dt.UTC))
         to_read, unchanged = list_sources(run)
         log.info(night_log.listed(to_read, unchanged))

@@ -12,8 +12,8 @@ from prefect import flow, get_run_logger
 from flows.hooks import alert_coordinators, run_name
 from flows.nightly import nightly
 from tasks.remind import load_settings, plan_reminders, send_digest, send_reminders
+from tasks.stale_runs import campaign_run
 from ttcs.reminders import run_log
-from ttcs.run.run_lock import campaign_lock
 
 
 @flow(name="remind", description="Nhắc các đơn vị chưa nộp báo cáo theo từng mốc và gửi bản "
@@ -22,7 +22,7 @@ from ttcs.run.run_lock import campaign_lock
 def remind(config: str | None = None, now: dt.datetime | None = None,
            dry_run: bool = False) -> dict[str, Any]:
     # A dry run only reads: it never waits for, nor blocks, a real run.
-    with nullcontext() if dry_run else campaign_lock(config, "remind"):
+    with nullcontext() if dry_run else campaign_run(config, "remind"):
         return _remind(config, now, dry_run)
 
 

@@ -12,6 +12,7 @@ their task runs.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
@@ -20,11 +21,15 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
+from prefect.client.schemas.objects import FlowRun
 from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Crashed
+from prefect.utilities.urls import url_for
 
+from tasks.remind import channels
 from ttcs.campaign.settings import load_campaign
+from ttcs.reminders import alerts
 from ttcs.run.journal import journaled
 from ttcs.run.run_lock import exclusive
 from ttcs.state.store import open_store
@@ -43,35 +48,48 @@ def campaign_run(config: str | None, job: str) -> Iterator[None]:
         try:
             with journaled(store, job, str(FlowRunContext.get().flow_run.id)) as killed:
                 if killed:
-                    mark_crashed(killed)
+                    mark_crashed(killed, config, job)
                 yield
         finally:
             store.engine.dispose()
 
 
 @task(name="mark-crashed-runs", cache_policy=NO_CACHE)
-def mark_crashed(flow_run_ids: list[str]) -> list[str]:
+def mark_crashed(flow_run_ids: list[str], config: str | None, job: str) -> list[str]:
     """Set each of these flow runs, and its task runs, to Crashed unless Prefect already has
-    them finished (a run this server never saw is skipped); the flow runs changed. Never fails
-    tonight's run: what could not be marked is logged."""
+    them finished (a run this server never saw is skipped), and tell the coordinators (the
+    killed process could not run its own on_crashed hook); the flow runs changed. Never fails
+    tonight's run: what could not be marked or sent is logged."""
     logger = get_run_logger()
     changed = []
     with get_client(sync_client=True) as client:
         for run_id in flow_run_ids:
             try:
-                name = _crash(client, UUID(run_id))
+                killed = _crash(client, UUID(run_id))
             except Exception as exc:  # an earlier run's record is not worth tonight's run
                 logger.warning("Không đánh dấu được lượt chạy %s là Crashed: %s", run_id, exc)
                 continue
-            if name is not None:
+            if killed is not None:
                 logger.warning("Lượt chạy %s (%s) đã bị dừng đột ngột: đánh dấu Crashed",
-                               name, run_id)
+                               killed.name, run_id)
                 changed.append(run_id)
+                _alert(killed, config, job)
     return changed
 
 
-def _crash(client: SyncPrefectClient, run_id: UUID) -> str | None:
-    """Crash one flow run and its unfinished task runs; its name, or None when it was finished
+def _alert(killed: FlowRun, config: str | None, job: str) -> None:
+    """The alert the killed run's own on_crashed hook would have sent."""
+    try:
+        campaign = load_campaign(config)
+        when = killed.start_time or killed.expected_start_time or dt.datetime.now(dt.UTC)
+        failure = alerts.Failure(job, killed.name, True, when, KILLED, url_for(killed))
+        alerts.send(channels(campaign).mailer, alerts.compose(campaign, failure))
+    except Exception as exc:  # as in flows/hooks.py: the alert never fails a run
+        get_run_logger().error("Không gửi được cảnh báo cho cán bộ điều phối: %s", exc)
+
+
+def _crash(client: SyncPrefectClient, run_id: UUID) -> FlowRun | None:
+    """Crash one flow run and its unfinished task runs; the run, or None when it was finished
     or unknown to this server."""
     try:
         flow_run = client.read_flow_run(run_id)
@@ -84,4 +102,4 @@ def _crash(client: SyncPrefectClient, run_id: UUID) -> str | None:
         if task_run.state is None or not task_run.state.is_final():
             client.set_task_run_state(task_run.id, Crashed(message=KILLED), force=True)
     client.set_flow_run_state(run_id, Crashed(message=KILLED), force=True)
-    return flow_run.name
+    return flow_run

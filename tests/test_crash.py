@@ -357,10 +357,21 @@ PROBE = textwrap.dedent(
 
 def test_a_killed_flow_run_is_marked_crashed_by_the_next_run(prefect_harness, tmp_path) -> None:
     """A flow SIGKILLed inside the campaign's lock stays Running until the next run of the job,
-    which marks it (and its task runs) Crashed; a run that failed keeps its Failed."""
+    which marks it (and its task runs) Crashed and tells the coordinators, as the killed run's
+    own on_crashed hook could not; a run that failed keeps its Failed."""
+
+    mailbox = Mailbox()
+    with serving(mailbox) as port:
+        _killed_then_rerun(tmp_path, write_campaign(tmp_path, port))
+    (alert,) = mailbox.take()
+    assert alert.rcpt == [COORDINATOR]
+    assert alert.subject.startswith("[ttcs] Lượt chạy ") and "bị dừng đột ngột" in alert.subject
+    assert "bị tắt" in alert.text
+
+
+def _killed_then_rerun(tmp_path: Path, config: Path) -> None:
     from prefect.client.orchestration import get_client
 
-    config = write_campaign(tmp_path, 25)
     script = tmp_path / "probe.py"
     script.write_text(PROBE, encoding="utf-8")
     db = tmp_path / "state.db"
