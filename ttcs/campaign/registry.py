@@ -6,7 +6,8 @@ Built at run time from two pinned PyPI packages (docs/design.md §2):
 - ``vietnamadminunits`` gives the old units and the 2025 conversion table (new unit <- old units).
 
 The packages are joined by province and a diacritics-insensitive name key; each old unit is
-reported by exactly one new unit (a split old unit by its default new unit).
+reported by exactly one new unit (a split old unit, whole, by its default new unit; the other
+new units that received part of it are its ``shared_with``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,6 +32,7 @@ from ttcs.text import clean, key
 __all__ = [
     "Predecessor",
     "ProvinceInfo",
+    "SharedUnit",
     "Unit",
     "UnknownProvince",
     "UnknownUnit",
@@ -59,24 +61,40 @@ _PROVINCE_PREFIXES = ("tinh", "thanhpho", "tp")
 _NUMERIC = re.compile(r"(\d+)(?:[.,]0*)?")
 
 
+class SharedUnit(NamedTuple):
+    """Another new unit that received part of a split old unit."""
+
+    code: str
+    name: str
+
+
 @dataclass(frozen=True)
 class Predecessor:
-    """An old unit (before 1 July 2025) reported by a new unit."""
+    """An old unit (before 1 July 2025) reported by a new unit.
+
+    ``shared_with``: for an old unit split between several new units, the others (sorted by
+    code); this unit reports the whole old unit. Not part of equality: an old unit is the
+    same old unit whoever reports it.
+    """
 
     code: str
     name: str
     type: str
     district: str
     province: str
+    shared_with: tuple[SharedUnit, ...] = field(default=(), compare=False)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "type": self.type,
             "district": self.district,
             "province": self.province,
         }
+        if self.shared_with:
+            data["shared_with"] = [s._asdict() for s in self.shared_with]
+        return data
 
 
 @dataclass(frozen=True)
@@ -299,10 +317,19 @@ def _other_province_names() -> dict[str, str]:
     return {normalise_code(code, 2): name for code, name in rows}
 
 
-def _conversion() -> tuple[dict[tuple[str, str], list[str]], int]:
-    """(new province key, new ward key) -> reported old keys, and the table size."""
+NewKey = tuple[str, str]  # (new province key, new ward key) in vietnamadminunits
+
+
+class _Conversion(NamedTuple):
+    reported: dict[NewKey, list[str]]  # new unit -> the old units it reports
+    shared: dict[str, list[NewKey]]  # split old unit -> the other new units that got part
+    size: int  # old units in the table
+
+
+def _conversion() -> _Conversion:
     table = json.loads((_data_dir() / "converter_2025.json").read_text(encoding="utf-8"))
-    reported: dict[tuple[str, str], list[str]] = defaultdict(list)
+    reported: dict[NewKey, list[str]] = defaultdict(list)
+    shared: dict[str, list[NewKey]] = {}
     seen: set[str] = set()
     for prov_key, wards in table["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for ward_key, old_keys in wards.items():
@@ -314,8 +341,10 @@ def _conversion() -> tuple[dict[tuple[str, str], list[str]], int]:
             if len(defaults) != 1:
                 raise RuntimeError(f"{old_key}: cần đúng một đơn vị mới mặc định, có {defaults}.")
             reported[(prov_key, defaults[0])].append(old_key)
+            shared[old_key] = [(prov_key, t["newWardKey"]) for t in targets
+                               if not t["isDefaultNewWard"]]
             seen.add(old_key)
-    return reported, len(seen)
+    return _Conversion(reported, shared, len(seen))
 
 
 def _match(
@@ -352,10 +381,22 @@ def _match(
     return pairs, tie_breaks
 
 
+def _predecessors(old_keys: Iterable[str], old: Mapping[str, Predecessor],
+                  conversion: _Conversion, receivers: Mapping[NewKey, SharedUnit],
+                  ) -> tuple[Predecessor, ...]:
+    """The old units a new unit reports, sorted by code, each with the other new units that
+    received part of it when it was split."""
+    found = []
+    for k in old_keys:
+        others = sorted(receivers[n] for n in conversion.shared.get(k, ()))
+        found.append(replace(old[k], shared_with=tuple(others)) if others else old[k])
+    return tuple(sorted(found, key=lambda p: p.code))
+
+
 @cache
 def _registry() -> _Registry:
     old = _old_units()
-    reported, table_size = _conversion()
+    conversion = _conversion()
     others = _other_units()
     other_names = _other_province_names()
     wards_by_province: dict[int, list[Ward]] = defaultdict(list)
@@ -363,7 +404,7 @@ def _registry() -> _Registry:
         wards_by_province[int(ward.province_code)].append(ward)
 
     infos: list[ProvinceInfo] = []
-    by_province: dict[str, tuple[Unit, ...]] = {}
+    matched: list[tuple[ProvinceInfo, Ward, _OtherUnit]] = []
     mismatches: list[tuple[str, str, str, str]] = []
     tie_breaks = 0
     for province in sorted(Province.iter_all(), key=lambda p: int(p.code)):
@@ -372,23 +413,27 @@ def _registry() -> _Registry:
             raise RuntimeError(f"Hai gói dữ liệu lệch nhau về tỉnh mã {info.code}.")
         pairs, ties = _match(wards_by_province[int(province.code)], others[info.code])
         tie_breaks += ties
-        built = []
-        for ward, other in pairs:
-            code = normalise_code(int(ward.code))
-            if code != other.code:
-                mismatches.append((info.code, clean(ward.name), code, other.code))
-            preds = (old[k] for k in reported.get((other.province_key, other.ward_key), []))
-            built.append(
-                Unit(
-                    code=code,
-                    name=clean(ward.name),
-                    type=str(ward.division_type.value),
-                    province_code=info.code,
-                    predecessors=tuple(sorted(preds, key=lambda p: p.code)),
-                )
-            )
         infos.append(info)
-        by_province[info.code] = tuple(sorted(built, key=lambda u: u.code))
+        matched += [(info, ward, other) for ward, other in pairs]
+    # A split old unit names the other new units that got part of it: every unit is needed.
+    receivers = {(o.province_key, o.ward_key): SharedUnit(normalise_code(int(w.code)),
+                                                          clean(w.name))
+                 for _, w, o in matched}
+
+    built: dict[str, list[Unit]] = defaultdict(list)
+    for info, ward, other in matched:
+        code = normalise_code(int(ward.code))
+        if code != other.code:
+            mismatches.append((info.code, clean(ward.name), code, other.code))
+        old_keys = conversion.reported.get((other.province_key, other.ward_key), [])
+        built[info.code].append(Unit(
+            code=code,
+            name=clean(ward.name),
+            type=str(ward.division_type.value),
+            province_code=info.code,
+            predecessors=_predecessors(old_keys, old, conversion, receivers),
+        ))
+    by_province = {i.code: tuple(sorted(built[i.code], key=lambda u: u.code)) for i in infos}
 
     province_keys: dict[str, str] = {}
     for info in infos:
@@ -406,6 +451,6 @@ def _registry() -> _Registry:
         units_by_province=by_province,
         units_by_code={u.code: u for us in by_province.values() for u in us},
         code_mismatches=tuple(sorted(mismatches)),
-        conversion_table_size=table_size,
+        conversion_table_size=conversion.size,
         tie_breaks=tie_breaks,
     )

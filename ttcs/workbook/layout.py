@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ttcs.campaign.registry import Unit
+from ttcs.campaign.registry import Predecessor, Unit
 from ttcs.workbook.form import (
     Form,
     FormField,
@@ -31,11 +31,13 @@ from ttcs.workbook.print_layout import TextBox, landscape, row_heights, spans
 # ("sections", "B.IV.2", "answer").
 Ref = tuple[str, str, str]
 # "live": a formula the spreadsheet computes (the count of problems); never a field.
-Role = Literal["title", "label", "header", "key", "input", "na", "note", "live"]
+# "remark": a note inside a table (the split of an old unit), locked, never a field.
+Role = Literal["title", "label", "header", "key", "input", "na", "note", "remark", "live"]
 Validation = Literal["yesno", "count", "choice", "date"] | None
 BOLD_ROLES = frozenset({"title", "label", "header"})
 TITLE_SIZE, BODY_SIZE = 13, 11  # points: the tab's title, everything else
 DEFAULT_WIDTH = 9.0  # characters: a column the layout gives no width
+REMARK_LABEL, REMARK_WIDTH = "Ghi chú", 24  # the column after a units table's last field
 GUIDE = (
     "Đơn vị điền số liệu vào các ô trắng của các trang PL01, PL02, PL03, Đánh giá và Xác nhận; "
     "các ô tô xám (mã, tên đơn vị, tiêu đề) đã điền sẵn và được khóa.",
@@ -184,12 +186,18 @@ def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: in
     layout.freeze_rows = row
     for col in range(5, 4 + len(block.fields)):
         layout.widths.setdefault(col, 16)
-    rows = [(p.code, p.name, block.before_label, "before") for p in unit.predecessors]
-    rows.append((unit.code, unit.name, block.after_label, "after"))
+    # A remark column only where an old unit was split: other tables keep their width.
+    remark_col = 4 + len(block.fields) if any(p.shared_with for p in unit.predecessors) else 0
+    if remark_col:
+        layout.add(row, remark_col, REMARK_LABEL, "header", wrap=True)
+        layout.widths.setdefault(remark_col, REMARK_WIDTH)
+    rows = [(p.code, p.name, block.before_label, "before", split_note(p))
+            for p in unit.predecessors]
+    rows.append((unit.code, unit.name, block.after_label, "after", ""))
     layout.tables[table] = TableArea(
         row + 1, row + len(rows), 1, {f.id: c for c, f in enumerate(block.fields, start=4)},
         3, {"before": block.before_label, "after": block.after_label})
-    for code, name, period_text, period in rows:
+    for code, name, period_text, period, note in rows:
         row += 1
         layout.add(row, 1, code, "key")
         layout.add(row, 2, name, "key", wrap=True)
@@ -199,7 +207,17 @@ def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: in
                 _input(layout, row, col, spec, form, (table, f"{code}:{period}", spec.id))
             else:
                 layout.add(row, col, None, "na")
+        if remark_col:
+            layout.add(row, remark_col, note or None, "remark", wrap=True)
     return row + 1
+
+
+def split_note(old: Predecessor) -> str:
+    """What the row of an old unit split between several new units tells the commune."""
+    if not old.shared_with:
+        return ""
+    others = ", ".join(f"{s.name} ({s.code})" for s in old.shared_with)
+    return f"Báo cáo cho toàn bộ {old.name}; một phần đã chuyển về {others}"
 
 
 def _matrix(layout: TabLayout, block: MatrixBlock, form: Form, row: int, table: str) -> int:

@@ -29,7 +29,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LOOKS: dict[str, tuple[PatternFill | None, bool]] = {  # role -> fill, boxed
     "title": (None, False), "label": (None, False), "header": (HEADER, True),
     "key": (GREY, True), "input": (None, True), "na": (NA, True), "note": (None, False),
-    "live": (None, True),
+    "remark": (None, True), "live": (None, True),
 }
 STYLE = {role: (Font(name=FONT, size=font_size(role), bold=role in BOLD_ROLES or role == "live",
                      color="9C0006" if role == "live" else None), fill, boxed)

@@ -86,7 +86,8 @@ def sheet_requests(sheet_id: int, layout: TabLayout, editors: Iterable[str],
     """Everything but the values for one tab; protected ranges cover every locked cell."""
     requests: list[dict[str, Any]] = [{"addSheet": {"properties": {
         "sheetId": sheet_id, "title": layout.name, "index": index,
-        "gridProperties": {"rowCount": layout.last_row + 20, "columnCount": 12,
+        "gridProperties": {"rowCount": layout.last_row + 20,
+                           "columnCount": max(12, layout.last_col + 2),
                            "frozenRowCount": layout.freeze_rows}}}}]
     for cell in layout.cells:
         requests.append({"repeatCell": {"range": _range(sheet_id, cell),
