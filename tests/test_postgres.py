@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import DataError
 
 from tests.conftest import cli
 from tests.smtp_sinks import Mailbox, Received, free_port, serving
@@ -125,11 +124,9 @@ def test_a_schema_1_database_is_migrated_keeping_every_source(postgres_url) -> N
     assert migrated.snapshot_count() == 3 and migrated.latest_run() == second
 
 
-@pytest.mark.xfail(strict=True, raises=DataError,
-                   reason="PostgreSQL refuses NUL in text; fix proposed for ttcs/state/store.py")
 def test_a_nul_a_commune_typed_is_stored(postgres_url) -> None:
-    """A cell holding `_x0000_` reads as a NUL, and the issue's message quotes it: on
-    PostgreSQL that insert fails, and with it the whole night (SQLite stores it)."""
+    """A cell holding `_x0000_` reads as a NUL, and the issue's message quotes it: PostgreSQL
+    refuses NUL in text, so the store keeps it as "␀" rather than failing the whole night."""
     store = open_store(postgres_url)
     run_id = store.start_run(RUN_1, "44", "local")
     typed = Issue("18859", "PL01", "J9", "villages", "type_count", "invalid",

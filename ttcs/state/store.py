@@ -47,7 +47,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError
 
 from ttcs.errors import ConfigError, os_reason
 from ttcs.workbook.issues import Issue
@@ -70,6 +71,18 @@ class UtcDateTime(TypeDecorator):
 
     def process_result_value(self, value: str | None, dialect: Any) -> dt.datetime | None:
         return None if value is None else dt.datetime.fromisoformat(value)
+
+
+class SafeText(TypeDecorator):
+    """Text any database keeps: a NUL (a commune can type one as ``_x0000_`` in a sheet, and
+    messages quote what was typed) is stored as "␀"; PostgreSQL refuses NUL in text, failing
+    the whole night's transaction."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else value.replace("\x00", "\u2400")
 
 
 metadata = MetaData()
@@ -162,12 +175,12 @@ issues = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("verdict_id", ForeignKey("verdicts.id"), nullable=False, index=True),
     Column("unit", String(5)),
-    Column("sheet", Text),
+    Column("sheet", SafeText),
     Column("cell", String(16)),
     Column("field", String(64)),
     Column("rule", String(64), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("message", Text, nullable=False),
+    Column("message", SafeText, nullable=False),
 )
 
 unit_runs = Table(
@@ -178,7 +191,7 @@ unit_runs = Table(
     Column("flags", Text, nullable=False),  # JSON list, sorted
     Column("verdict_id", ForeignKey("verdicts.id")),
     Column("last_modified", UtcDateTime),
-    Column("reason", Text),  # why a unit is unreachable
+    Column("reason", SafeText),  # why a unit is unreachable
 )
 
 submissions = Table(
@@ -200,8 +213,8 @@ reminder_log = Table(
     Column("status", String(12), nullable=False),  # reserved | sent | failed | unconfirmed
     Column("attempts", Integer, nullable=False),
     Column("recipients", Text, nullable=False),  # JSON {"to": [...], "cc": [...]} as shown
-    Column("subject", Text, nullable=False),
-    Column("error", Text),
+    Column("subject", SafeText, nullable=False),
+    Column("error", SafeText),
     Column("planned_at", UtcDateTime, nullable=False),  # the reminder run's "now"
     Column("reserved_at", UtcDateTime, nullable=False),  # wall clock
     Column("finished_at", UtcDateTime),
@@ -583,21 +596,33 @@ def open_store(url: str) -> Store:
     A new SQLite database is created only where no file exists; an existing file that is empty,
     not SQLite or damaged is refused in one line and left exactly as it is.
     """
-    path = check_database(url)
+    path = _check_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        engine = create_engine(url)
-    except Exception as exc:  # bad URL or missing driver
-        raise ConfigError(f"không mở được cơ sở dữ liệu {url!r}: {exc}") from None
+    engine = _engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         _migrate(engine)
     except DatabaseError as exc:
-        raise ConfigError(f"không mở được cơ sở dữ liệu {path or url}: "
+        raise ConfigError(f"không mở được cơ sở dữ liệu {path or engine.url}: "
                           f"{_first_line(exc.orig or exc)}") from None
     return Store(engine)
+
+
+def _engine(url: str) -> Engine:
+    try:
+        return create_engine(url)
+    except Exception as exc:  # bad URL or missing driver
+        raise ConfigError(f"không mở được cơ sở dữ liệu {_shown(url)!r}: {exc}") from None
+
+
+def _shown(url: str) -> str:
+    """``url`` as printed: never its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -609,7 +634,28 @@ def sqlite_path(url: str) -> Path | None:
 
 def check_database(url: str) -> Path | None:
     """Refuse (one line) a SQLite file at ``url`` that is not a healthy database, reading it
-    only; the file, or None for an in-memory or non-SQLite database."""
+    only, or a database server that cannot be reached; the file, or None for an in-memory or
+    non-SQLite database."""
+    path = _check_file(url)
+    if not url.startswith("sqlite"):
+        _reach(url)
+    return path
+
+
+def _reach(url: str) -> None:
+    """Connect once: a wrong address or password is one line before any run starts."""
+    engine = _engine(url)
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        raise ConfigError(f"không kết nối được cơ sở dữ liệu {engine.url}: "
+                          f"{_first_line(exc.orig or exc)}") from None
+    finally:
+        engine.dispose()
+
+
+def _check_file(url: str) -> Path | None:
     path = sqlite_path(url)
     if path is not None and (path.exists() or path.is_symlink()):
         _check_sqlite_file(path)
@@ -682,14 +728,20 @@ def _add_crash_records(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE runs ADD COLUMN crashed VARCHAR(32)"))
 
 
+_SCHEMA_LOCK = int.from_bytes(b"ttcs:sch", "big")  # the advisory lock key of schema changes
+
 # MIGRATIONS[n - 1] brings a database from schema n to n + 1.
 MIGRATIONS = (_add_source_sightings, _add_crash_records)
 
 
 def _migrate(engine: Engine) -> None:
     """Create the schema, or bring an older one up to :data:`SCHEMA_VERSION`."""
-    metadata.create_all(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Processes opening a new or older database at once: one changes the schema, the
+            # others wait for its transaction and find it done (DDL races fail on PostgreSQL).
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        metadata.create_all(conn)
         version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version"))
         current = version.scalar()
         if current is None:
