@@ -25,4 +25,6 @@ def report(config: str | None = None, as_of: dt.datetime | None = None,
     result = setup.result
     return {"run_id": result.run_id, "as_of": result.local(result.as_of).isoformat(),
             "draft": str(draft), "appendices": str(appendices),
-            "coverage": coverage_sentence(setup), "unanswered": unanswered(setup)}
+            "coverage": coverage_sentence(setup), "unanswered": unanswered(setup),
+            "province_created": setup.province.created,
+            "province_issues": setup.province.issue_lines()}

@@ -18,9 +18,9 @@ from ttcs.google.transport import Pacing, connect
 from ttcs.report.province_answers import (
     ProvinceAnswers,
     ProvinceTraining,
-    add_province_answers_tab,
+    google_province_answers,
     load_province_answers,
-    load_province_answers_google,
+    local_province_answers,
     province_items,
     template_rows,
     write_province_answers_template,
@@ -97,18 +97,42 @@ def test_unreadable_cell_is_an_issue_with_sheet_and_cell(form, tmp_path: Path) -
     assert issue.message.startswith(f'Ô B{row} ("Số buổi"): ') and '"mười"' in issue.message
 
 
-def test_missing_file_is_empty_answers_and_a_lost_header_is_said(form, tmp_path: Path) -> None:
-    missing = load_province_answers(tmp_path / "khong-co.xlsx", form)
-    assert (missing.answers, missing.trainings, missing.issues) == ({}, [], [])
+def test_a_missing_file_is_created_once_and_a_lost_header_is_said(form, tmp_path) -> None:
     path = tmp_path / "tinh-tra-loi.xlsx"
-    write_province_answers_template(path, form, TITLE)
+    created = local_province_answers(path, form, TITLE)
+    assert created == ProvinceAnswers({}, [], str(path), [], created=(
+        f"Đã tạo tệp {path} để Sở điền nội dung do tỉnh trả lời"))
+    assert openpyxl.load_workbook(path).sheetnames == [PROVINCE_TAB]
     book = openpyxl.load_workbook(path)
     sheet = book[PROVINCE_TAB]
     sheet.cell(_rows_of(sheet, "STT"), 2).value = "Buổi"  # the trainings header retyped
     book.save(path)
-    [issue] = load_province_answers(path, form).issues
+    written = path.read_bytes()
+    again = local_province_answers(path, form, TITLE)
+    assert path.read_bytes() == written and again.created is None  # kept as the Sở left it
+    [issue] = again.issues
     assert (issue.sheet, issue.cell, issue.kind) == (PROVINCE_TAB, None, "missing")
     assert '"Số buổi"' in issue.message
+    assert again.issue_lines() == [f'Trang "{PROVINCE_TAB}" — {issue.message}']
+
+
+def test_terminal_lines_are_capped(form, tmp_path: Path) -> None:
+    path = tmp_path / "tinh-tra-loi.xlsx"
+    write_province_answers_template(path, form, TITLE)
+    book = openpyxl.load_workbook(path)
+    sheet = book[PROVINCE_TAB]
+    first = _rows_of(sheet, "STT") + 1
+    for row in range(first, first + 7):
+        sheet.cell(row, 2).value = "mười"
+    book.save(path)
+    loaded = load_province_answers(path, form)
+    assert len(loaded.issues) == 7
+    lines = loaded.issue_lines()
+    assert lines[:5] == [f'Trang "{PROVINCE_TAB}" — {i.message}' for i in loaded.issues[:5]]
+    assert lines[5:] == [f"và 2 lỗi khác trong {path}"]
+    assert lines[0].startswith(f'Trang "{PROVINCE_TAB}" — Ô B{first} ("Số buổi"): ')
+    assert loaded.unreadable["B.III.2"][0].startswith(f"ô B{first} không đọc được: ")
+    assert len(loaded.unreadable["B.III.2"]) == 7
 
 
 @pytest.fixture(scope="module")
@@ -121,30 +145,34 @@ def _api(fake: FakeGoogle) -> Api:
     return Api(connect(fake.service_account_info(), Pacing(), mount_endpoint(fake.url)))
 
 
-def test_google_tab_laid_out_in_one_request_and_read_in_one(form, google, tmp_path) -> None:
+def test_google_tab_created_in_one_request_and_read_in_one(form, google) -> None:
     summary_id = google.add_spreadsheet("Tổng hợp TTCS", {"Tổng hợp": [["Tổng hợp"]]})
     api = _api(google)
     google.reset_counts()
-    assert load_province_answers_google(api, summary_id, form).answers == {}  # no tab yet
-    assert google.counts(summary_id) == {"values.get": 1}
-    add_province_answers_tab(api, summary_id, form, TITLE)
+    created = google_province_answers(api, summary_id, form, TITLE)  # no tab yet: made empty
     assert google.counts(summary_id) == {"values.get": 1, "sheets.batchUpdate": 1}
     assert google.tabs(summary_id) == ["Tổng hợp", PROVINCE_TAB]
+    assert (created.answers, created.trainings, created.issues) == ({}, [], [])
+    assert created.created == (f'Đã tạo trang "{PROVINCE_TAB}" của bảng tổng hợp {summary_id} '
+                               "để Sở điền nội dung do tỉnh trả lời")
     rows = template_rows(form, TITLE)
     a1_row = next(i for i, row in enumerate(rows) if row[:1] == ["A.1"]) + 1
-    google.write(summary_id, f"'{PROVINCE_TAB}'!C{a1_row}", [[PLAN]])
+    google.write(summary_id, f"'{PROVINCE_TAB}'!C{a1_row}", [[PLAN], ["#REF!"]])  # and A.2
     first = next(i for i, row in enumerate(rows) if row[:1] == ["STT"]) + 2
     google.write(summary_id, f"'{PROVINCE_TAB}'!B{first}", [[3, 240, TRAININGS[0][2]]])
     google.write(summary_id, f"'{PROVINCE_TAB}'!B{first + 1}", [["mười", "1.234", "Vận hành"]],
                  value_input="RAW")  # kept as typed text (an en_US sheet would read 1.234)
     google.reset_counts()
-    loaded = load_province_answers_google(api, summary_id, form)
+    loaded = google_province_answers(api, summary_id, form, TITLE)
     assert google.counts(summary_id) == {"values.get": 1}
-    assert loaded.answers == {"A.1": PLAN}
+    assert loaded.created is None and loaded.answers == {"A.1": PLAN}
     assert loaded.trainings == [ProvinceTraining(3, 240, TRAININGS[0][2]),
                                 ProvinceTraining(None, 1234, "Vận hành")]
     assert [(i.sheet, i.cell, i.field) for i in loaded.issues] == [
-        (PROVINCE_TAB, f"B{first + 1}", "sessions")]
+        (PROVINCE_TAB, f"C{a1_row + 1}", "A.2"), (PROVINCE_TAB, f"B{first + 1}", "sessions")]
+    assert [note.split(":")[0] for notes in loaded.unreadable.values() for note in notes] == [
+        f"ô C{a1_row + 1} không đọc được", f"ô B{first + 1} không đọc được"]
+    assert list(loaded.unreadable) == ["A.2", "B.III.2"]
     assert PROVINCE_TAB in loaded.source and summary_id in loaded.source
 
 

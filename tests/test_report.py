@@ -5,7 +5,6 @@ parser on the real outline and on a typist's variants; `ttcs report` on a real s
 from __future__ import annotations
 
 import datetime as dt
-import random
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,29 @@ from docx.enum.text import WD_COLOR_INDEX
 from openpyxl import load_workbook
 
 from tests.conftest import OUTLINE, cli
+from tests.report_setup import campaign_with_a_run
 from ttcs.campaign import registry
 from ttcs.campaign.settings import load_campaign
 from ttcs.outputs.consolidate import consolidate
 from ttcs.outputs.run_result import RunResult, UnitResult
 from ttcs.report import figures as figure_text
 from ttcs.report.build import APPENDIX_NAME, write_appendices
-from ttcs.report.draft import ReportInput, coverage_sentence, placeholder, write_draft
+from ttcs.report.draft import (
+    ReportInput,
+    coverage_sentence,
+    placeholder,
+    unanswered,
+    write_draft,
+)
 from ttcs.report.outline import load_outline, parse_outline
-from ttcs.report.province_answers import ProvinceAnswers, ProvinceTraining
+from ttcs.report.province_answers import (
+    ProvinceAnswers,
+    ProvinceTraining,
+    default_path,
+    load_province_answers,
+    province_items,
+    write_province_answers_template,
+)
 from ttcs.vi_format import number, percent
 
 A, B, C = "18904", "18859", "18919"  # Xã Dân Hóa, Phường Đồng Thuận, Xã Tân Thành: accepted
@@ -307,6 +320,25 @@ def test_no_province_training_is_a_placeholder(report, tmp_path) -> None:
         "Tổng cộng toàn tỉnh: 10 buổi tập huấn, bồi dưỡng; 130 lượt người")
 
 
+def test_an_unreadable_province_cell_is_noted_at_its_placeholder(report, form,
+                                                                 tmp_path) -> None:
+    notes = {"B.I.3.b": ["ô C9 không đọc được: ô báo lỗi #REF!"],
+             "B.III.2": ["ô B20 không đọc được: \"mười\" không phải số"]}
+    province = ProvinceAnswers({}, [PROVINCE_TRAINING], "kiểm thử", [], notes)
+    with_notes = ReportInput(report.campaign, report.result, form, report.outline, province)
+    texts = [p.text for p in Document(str(write_draft(with_notes, tmp_path / "d.docx"))
+                                      ).paragraphs]
+    asked = dict(province_items(form))
+    assert (f"[Sở điền: {asked['B.I.3.b']} — ô C9 không đọc được: ô báo lỗi #REF!]"
+            in texts)
+    # A training read beside an unreadable cell: both shown, the item still to be written.
+    assert "[Sở điền: các lớp tập huấn, bồi dưỡng do Sở tổ chức (số buổi, số lượt người, nội " \
+           "dung) — ô B20 không đọc được: \"mười\" không phải số]" in texts
+    assert any(t.startswith("- Lớp do tỉnh tổ chức thứ 1: 2 buổi") for t in texts)
+    assert {"B.I.3.b", "B.III.2"} <= set(unanswered(with_notes))
+    assert "B.III.2" not in unanswered(report)
+
+
 def test_appendices_recipients_and_signature(docx_path, paragraphs) -> None:
     assert any("Phụ lục 01, Phụ lục 02, Phụ lục 03 kèm theo" in p for p in paragraphs)
     doc = Document(str(docx_path))
@@ -334,68 +366,54 @@ def test_appendix_workbook_holds_the_three_phu_luc(report, tmp_path) -> None:
 # --- `ttcs report` on a real state database ---------------------------------------------------
 
 
-def _night(folder: Path, form, codes: list[str]) -> None:
-    """One finished run over real workbooks (the nightly's domain steps, no Prefect)."""
-    from ttcs.run.assess import classify_run, judge
-    from ttcs.run.collect import Located
-    from ttcs.state.store import open_store
-    from ttcs.workbook.sample import valid_answers
-    from ttcs.workbook.template import render_workbook
-    from ttcs.workbook.xlsx import read_xlsx
-
-    store = open_store(f"sqlite:///{folder / 'state.db'}")
-    now = dt.datetime(2025, 9, 30, 22, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    run_id = store.start_run(now, "44", "local")
-    located = []
-    for code in codes:
-        unit = registry.unit(code)
-        path = render_workbook(form, unit, {"data_as_of": "30/09/2025", "deadline": "17:00"},
-                               folder / "communes" / f"{code}.xlsx",
-                               valid_answers(form, unit, random.Random(code)))
-        with store.begin() as conn:
-            snapshot = store.put_snapshot(conn, run_id, code, str(path), now, read_xlsx(path))
-        located.append(Located(code, snapshot, now - dt.timedelta(days=2), None, True))
-    located += [Located(u.code, None, None, "không tìm thấy tệp") for u in registry.units("44")
-                if u.code not in codes]
-    classify_run(store, run_id, now, now + dt.timedelta(hours=1), located,
-                 judge(store, form, located), [])
-    store.finish_run(run_id, [])
-
-
 @pytest.fixture(scope="module")
 def campaign_file(form, tmp_path_factory) -> Path:
-    import yaml
-
-    from tests.conftest import CONFIG
-    from ttcs.report.province_answers import default_path, write_province_answers_template
-
-    folder = tmp_path_factory.mktemp("campaign")
-    (folder / "communes").mkdir()
-    path = folder / "campaign.yaml"
-    path.write_text(yaml.safe_dump({
-        "title": "Tổng kết thông tin cơ sở", "province": "44", "data_as_of": "2025-09-30",
-        "deadline": "2025-09-30T17:00:00+07:00", "form": str(CONFIG / "form.yaml"),
-        "contacts": "contacts.csv", "output_dir": "out", "database": "sqlite:///state.db",
-        "backend": {"kind": "local", "local": {"folder": "communes"}}}, allow_unicode=True),
-        encoding="utf-8")
-    write_province_answers_template(default_path(path), form, "Tổng kết thông tin cơ sở")
-    _night(folder, form, [A, B, C])
-    return path
+    """A local campaign with one run and no province file yet."""
+    return campaign_with_a_run(tmp_path_factory.mktemp("campaign"), form, [A, B, C])
 
 
-def test_cli_report_writes_the_draft_and_the_appendices(prefect_harness, campaign_file) -> None:
+def test_cli_report_writes_the_draft_and_the_appendices(prefect_harness, campaign_file,
+                                                        form) -> None:
     out = campaign_file.parent / "bao-cao"
+    province_file = default_path(campaign_file)
     done = cli("report", "--config", str(campaign_file), "--out", str(out))
     assert done.returncode == 0, done.stderr
+    # No province file yet: written empty, said in one line, every province item a placeholder.
+    assert done.stdout.splitlines()[0] == (f"Đã tạo tệp {province_file} để Sở điền nội dung "
+                                           "do tỉnh trả lời")
+    assert load_province_answers(province_file, form).issues == []
     assert "Tổng hợp từ 3/78 đơn vị cấp xã đã nộp; chưa nộp:" in done.stdout
-    assert "B.I.3.a, B.I.3.b" in done.stdout  # the province's empty file: placeholders
+    assert "B.I.3.a, B.I.3.b" in done.stdout
     texts = [p.text for p in Document(str(out / "bao-cao-du-thao.docx")).paragraphs]
     assert "BÁO CÁO" in texts and "Tổng kết thông tin cơ sở" in texts
-    assert sum(t.startswith("[Sở điền:") for t in texts) >= 3
+    asked = province_items(form)
+    assert sum(t.startswith("[Sở điền:") for t in texts) == len(asked) + 1  # + its trainings
+    assert placeholder(dict(asked)["B.I.3.a"]) in texts
     coverage = next(t for t in texts if t.startswith("Tổng hợp từ 3/78"))
     assert "Xã Minh Hóa" in coverage and "Xã Dân Hóa" not in coverage
     assert load_workbook(out / APPENDIX_NAME).sheetnames == ["Phụ lục 01", "Phụ lục 02",
                                                              "Phụ lục 03"]
+
+
+def test_a_filled_province_file_is_kept_and_read(campaign_file, form, tmp_path) -> None:
+    """The next report (what the flow's first task does) reads the file, never rewrites it."""
+    from ttcs.report.build import load_report
+
+    province_file = default_path(campaign_file)
+    if not province_file.exists():  # this test alone: the file the first report writes
+        write_province_answers_template(province_file, form, "Tổng kết thông tin cơ sở")
+    book = load_workbook(province_file)
+    sheet = book.active
+    row = next(r for r in sheet.iter_rows() if r[0].value == "B.I.3.a")
+    row[2].value = "Đã sắp xếp 4 Đài Truyền thanh - Truyền hình cấp huyện."
+    book.save(province_file)
+    written = province_file.read_bytes()
+    report = load_report(load_campaign(campaign_file))
+    assert province_file.read_bytes() == written
+    assert report.province.created is None and report.province.issues == []
+    texts = [p.text for p in Document(str(write_draft(report, tmp_path / "d.docx"))).paragraphs]
+    assert "Đã sắp xếp 4 Đài Truyền thanh - Truyền hình cấp huyện." in texts
+    assert placeholder(dict(province_items(form))["B.I.3.a"]) not in texts
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -28,6 +28,7 @@ def report(
         "--as-of", help="Dùng lượt chạy mới nhất không sau thời điểm này (ISO 8601).")] = None,
 ) -> None:
     """Dự thảo báo cáo tổng kết (.docx) và Phụ lục 01–03 (.xlsx) từ lượt chạy mới nhất."""
+    from ttcs.backends.select import check_backend
     from ttcs.campaign.settings import load_campaign
     from ttcs.report.build import find_run
     from ttcs.state.store import check_database
@@ -37,6 +38,7 @@ def report(
     check_database(campaign.database)
     when = parse_time(as_of, campaign, "--as-of")
     find_run(campaign, when)  # no run, no outline: one line before any server starts
+    check_backend(campaign)  # nor a broken Google key
     print_report(run_report(config, when, out))
 
 
@@ -52,6 +54,11 @@ def run_report(config: Path | None, as_of: Any, out: Path | None) -> dict[str, A
 
 
 def print_report(document: dict[str, Any]) -> None:
+    if document["province_created"]:
+        console.print(document["province_created"], highlight=False, markup=False,
+                      soft_wrap=True)
+    for line in document["province_issues"]:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"Lượt chạy {document['run_id']} lúc {document['as_of']}")
     console.print(document["coverage"], highlight=False, soft_wrap=True)
     console.print(f"Đã ghi dự thảo [bold]{document['draft']}[/] và phụ lục "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ttcs.backends import SummarySheet
 from ttcs.campaign.settings import Campaign
 from ttcs.errors import UserError
 from ttcs.outputs import run_result
@@ -13,7 +14,7 @@ from ttcs.outputs.summary import summary_model
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
 from ttcs.report.draft import DRAFT_NAME, ReportInput, write_draft
 from ttcs.report.outline import load_outline, outline_path
-from ttcs.report.province_answers import default_path, load_province_answers
+from ttcs.report.province_answers import province_answers
 from ttcs.state.store import open_store
 from ttcs.workbook.form import load_form
 
@@ -32,15 +33,16 @@ def find_run(campaign: Campaign, as_of: dt.datetime | None = None) -> int:
     return run_id
 
 
-def load_report(campaign: Campaign, as_of: dt.datetime | None = None) -> ReportInput:
+def load_report(campaign: Campaign, as_of: dt.datetime | None = None,
+                summary: SummarySheet | None = None) -> ReportInput:
     """The run of :func:`find_run` and what the report adds to it: the outline beside the
-    form, the province's own answers beside campaign.yaml."""
+    form, the province's own answers (the summary spreadsheet's tab when ``summary`` is given,
+    else the file beside campaign.yaml; an empty one is created when missing)."""
     run_id = find_run(campaign, as_of)
     form = load_form(campaign.form)
     result = run_result.load(open_store(campaign.database), campaign, run_id, form)
-    province_file = default_path(campaign.source or Path("campaign.yaml"))
     return ReportInput(campaign, result, form, load_outline(outline_path(campaign.form)),
-                       load_province_answers(province_file, form))
+                       province_answers(campaign, form, summary))
 
 
 def write_appendices(report: ReportInput, out: Path) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from ttcs.outputs.summary import committee_line, vi_date
 from ttcs.report import figures as figure_text
 from ttcs.report.answers import Topic, compile_answers
 from ttcs.report.outline import Outline, OutlineItem
-from ttcs.report.province_answers import ProvinceAnswers, province_items
+from ttcs.report.province_answers import TRAINING_ITEM, ProvinceAnswers, province_items
 from ttcs.text import fold
 from ttcs.vi_format import number
 from ttcs.workbook.form import Form
@@ -48,7 +48,6 @@ NUMBER_LINE = "Số:       /BC-SVHTTDL"
 RECIPIENTS = ("- Bộ VHTTDL (b/c);", "- UBND tỉnh (b/c);", "- Lưu: VT, TTBCXB.")
 SIGNER = ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
 SIGNER_NAME = "[Họ và tên người ký]"
-TRAINING_ITEM = "B.III.2"  # where the province's own trainings are added, once each
 ATTACHED = "Số liệu chi tiết tại Phụ lục 01, Phụ lục 02, Phụ lục 03 kèm theo."
 
 
@@ -88,13 +87,16 @@ def coverage_sentence(report: ReportInput) -> str:
 
 def unanswered(report: ReportInput) -> list[str]:
     """The outline ids the province still has to write (its trainings under B.III.2 too)."""
+    province = report.province
     missing = [item for item, _ in province_items(report.form)
-               if not report.province.answers.get(item, "").strip()]
-    return missing + ([] if report.province.trainings else [TRAINING_ITEM])
+               if not province.answers.get(item, "").strip()]
+    trainings_done = bool(province.trainings) and TRAINING_ITEM not in province.unreadable
+    return missing + ([] if trainings_done else [TRAINING_ITEM])
 
 
-def placeholder(what: str) -> str:
-    return f"[Sở điền: {what}]"
+def placeholder(what: str, unreadable: Sequence[str] = ()) -> str:
+    """What the Sở still has to write, with the cells of its sheet that could not be read."""
+    return f"[Sở điền: {' — '.join([what, *unreadable])}]"
 
 
 # --- low-level formatting ----------------------------------------------------------------------
@@ -300,7 +302,8 @@ def _province_answer(doc: DocumentObject, item: OutlineItem, report: ReportInput
             if line.strip():
                 _line(doc, line.strip())
     elif item.id in asked:
-        _highlighted(_line(doc, ""), placeholder(asked[item.id]))
+        _highlighted(_line(doc, ""), placeholder(asked[item.id],
+                                                 report.province.unreadable.get(item.id, [])))
 
 
 def _trainings(doc: DocumentObject, report: ReportInput) -> None:
@@ -310,9 +313,10 @@ def _trainings(doc: DocumentObject, report: ReportInput) -> None:
            if ind.get("outline") == TRAINING_ITEM and _training_word(ind["label"])}
     sessions, participants = own.get("sessions", 0), own.get("participants", 0)
     trainings = report.province.trainings
-    if not trainings:
+    unreadable = report.province.unreadable.get(TRAINING_ITEM, [])
+    if not trainings or unreadable:
         _highlighted(_line(doc, ""), placeholder("các lớp tập huấn, bồi dưỡng do Sở tổ chức "
-                                                 "(số buổi, số lượt người, nội dung)"))
+                                                 "(số buổi, số lượt người, nội dung)", unreadable))
     for n, training in enumerate(trainings, start=1):
         _line(doc, f"- Lớp do tỉnh tổ chức thứ {n}: {number(training.sessions or 0)} buổi, "
                    f"{number(training.participants or 0)} lượt người; nội dung: "

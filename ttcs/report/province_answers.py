@@ -12,19 +12,22 @@ unreadable cell is an :class:`Issue` with its sheet and address, never an except
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ttcs.backends import SummarySheet
 from ttcs.backends.province_sheet import (
     PROVINCE_TAB,
     WIDTHS_PX,
     add_province_tab,
     read_province_tab,
 )
+from ttcs.campaign.settings import Campaign
+from ttcs.errors import UserError, os_reason
 from ttcs.google.api import Api
 from ttcs.text import key
 from ttcs.workbook.form import Form, FormField
@@ -34,6 +37,9 @@ from ttcs.workbook.values import read_text
 from ttcs.workbook.xlsx import read_xlsx
 
 PROVINCE_FILE = "tinh-tra-loi.xlsx"
+FOR_THE_SO = "để Sở điền nội dung do tỉnh trả lời"
+TRAINING_ITEM = "B.III.2"  # the outline item of the province's own trainings
+SHOWN_ISSUES = 5  # unreadable cells listed one per line on the terminal, the rest counted
 Rows = list[list[Any]]
 _ANSWER = FormField(id="answer", label="Trả lời", type="text")
 
@@ -51,6 +57,15 @@ class ProvinceAnswers:
     trainings: list[ProvinceTraining]
     source: str  # where they were read from, for messages
     issues: list[Issue]  # unreadable cells
+    # outline id -> "ô B7 không đọc được: …", shown at the item's placeholder in the draft
+    unreadable: dict[str, list[str]] = field(default_factory=dict)
+    created: str | None = None  # the line saying the empty form was just made for the Sở
+
+    def issue_lines(self) -> list[str]:
+        """One line per issue for the terminal, the first :data:`SHOWN_ISSUES` of them."""
+        lines = [f'Trang "{i.sheet}" — {i.message}' for i in self.issues[:SHOWN_ISSUES]]
+        rest = len(self.issues) - SHOWN_ISSUES
+        return lines + ([f"và {rest} lỗi khác trong {self.source}"] if rest > 0 else [])
 
 
 def province_items(form: Form) -> list[tuple[str, str]]:
@@ -77,8 +92,10 @@ def template_rows(form: Form, campaign_title: str) -> Rows:
     return rows
 
 
-def write_province_answers_template(path: Path, form: Form, campaign_title: str) -> None:
-    """Write the empty file the coordinator fills (an existing file is replaced)."""
+def write_province_answers_template(path: Path, form: Form, campaign_title: str,
+                                   replace: bool = True) -> None:
+    """Write the empty file the coordinator fills. An existing file is replaced, or, with
+    ``replace=False``, kept: :class:`FileExistsError` (even when it appeared a moment ago)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -92,7 +109,8 @@ def write_province_answers_template(path: Path, form: Form, campaign_title: str)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet["A1"].font = Font(bold=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with path.open("wb" if replace else "xb") as handle:
+        book.save(handle)
 
 
 def add_province_answers_tab(api: Api, spreadsheet_id: str, form: Form,
@@ -103,23 +121,45 @@ def add_province_answers_tab(api: Api, spreadsheet_id: str, form: Form,
 
 # -- reading -------------------------------------------------------------------------------
 def load_province_answers(path: Path, form: Form) -> ProvinceAnswers:
-    """Read the coordinator's file; a missing file is empty answers (no exception). A file
-    that is no workbook at all raises :class:`ttcs.workbook.xlsx.UnreadableWorkbook`."""
-    if not path.exists():
-        return ProvinceAnswers({}, [], str(path), [])
+    """Read the coordinator's file. A file that is no workbook at all raises
+    :class:`ttcs.workbook.xlsx.UnreadableWorkbook`."""
     raw = read_xlsx(path)
     name = next((n for n in raw if key(n) == key(PROVINCE_TAB)), next(iter(raw), PROVINCE_TAB))
     return read_rows(raw.get(name, []), name, form, str(path))
 
 
-def load_province_answers_google(api: Api, spreadsheet_id: str, form: Form) -> ProvinceAnswers:
-    """Read the summary spreadsheet's tab "Tỉnh trả lời" (one request); no tab is empty
-    answers."""
+def local_province_answers(path: Path, form: Form, campaign_title: str) -> ProvinceAnswers:
+    """The file's answers; a missing file is written empty (never over an existing one) and
+    said in :attr:`ProvinceAnswers.created`: the draft then shows every placeholder."""
+    try:
+        write_province_answers_template(path, form, campaign_title, replace=False)
+    except FileExistsError:
+        return load_province_answers(path, form)
+    except OSError as exc:
+        raise UserError(f"không tạo được tệp {path} ({os_reason(exc)})") from None
+    return ProvinceAnswers({}, [], str(path), [], created=f"Đã tạo tệp {path} {FOR_THE_SO}")
+
+
+def google_province_answers(api: Api, spreadsheet_id: str, form: Form,
+                            campaign_title: str) -> ProvinceAnswers:
+    """The summary spreadsheet's tab "Tỉnh trả lời", read with one request; a missing tab is
+    added empty (one more request) and said in :attr:`ProvinceAnswers.created`."""
     source = f'trang "{PROVINCE_TAB}" của bảng tổng hợp {spreadsheet_id}'
     rows = read_province_tab(api, spreadsheet_id)
-    if rows is None:
-        return ProvinceAnswers({}, [], source, [])
-    return read_rows(rows, PROVINCE_TAB, form, source)
+    if rows is not None:
+        return read_rows(rows, PROVINCE_TAB, form, source)
+    add_province_answers_tab(api, spreadsheet_id, form, campaign_title)
+    return ProvinceAnswers({}, [], source, [], created=f"Đã tạo {source} {FOR_THE_SO}")
+
+
+def province_answers(campaign: Campaign, form: Form,
+                     summary: SummarySheet | None) -> ProvinceAnswers:
+    """Where the campaign keeps them: the Google summary spreadsheet's tab when there is one
+    (``summary``: the backend's summary writer), else the file beside campaign.yaml."""
+    if summary is not None:
+        return google_province_answers(summary.api, summary.spreadsheet_id, form, campaign.title)
+    return local_province_answers(default_path(campaign.source or Path("campaign.yaml")), form,
+                                  campaign.title)
 
 
 class _Reader:
@@ -128,6 +168,7 @@ class _Reader:
     def __init__(self, rows: Rows, sheet: str, form: Form) -> None:
         self.rows, self.sheet, self.form = rows, sheet, form
         self.issues: list[Issue] = []
+        self.unreadable: dict[str, list[str]] = {}
 
     def value(self, r: int, c: int) -> Any:
         row = self.rows[r] if r < len(self.rows) else []
@@ -147,13 +188,17 @@ class _Reader:
                                  "missing", f'Không tìm thấy dòng tiêu đề {labels} trong trang '
                                  f'"{self.sheet}"; đề nghị không xóa hoặc sửa dòng này'))
 
-    def read(self, r: int, c: int, spec: FormField) -> Any:
+    def read(self, r: int, c: int, spec: FormField, item: str) -> Any:
+        """The cell's value for ``spec``; an unreadable one is an issue and a note on the
+        outline ``item`` it answers."""
         reading = read_field(spec, self.value(r, c), self.form)
         if reading.problem:
             address = a1(r, c)
             self.issues.append(Issue(None, self.sheet, address, spec.id, f"type_{spec.type}",
                                      "invalid", f'Ô {address} ("{spec.label}"): '
                                      f"{reading.problem}"))
+            self.unreadable.setdefault(item, []).append(
+                f"ô {address} không đọc được: {reading.problem}")
         return reading.value
 
 
@@ -170,7 +215,7 @@ def _answers(reader: _Reader, form: Form) -> dict[str, str]:
         item_id = wanted.get(key(str(reader.value(r, id_col) or "")))
         if item_id and item_id not in answers:
             field = _ANSWER.model_copy(update={"id": item_id, "label": f"Mục {item_id}"})
-            text = reader.read(r, answer_col, field)
+            text = reader.read(r, answer_col, field, item_id)
             if text:
                 answers[item_id] = text
     return answers
@@ -191,8 +236,8 @@ def _trainings(reader: _Reader, form: Form) -> list[ProvinceTraining]:
     for r in range(start + 1, len(reader.rows)):
         if all(read_text(reader.value(r, c)).blank for c in cols):
             continue
-        sessions, participants, content = (reader.read(r, c, f) for c, f in zip(cols, fields,
-                                                                                strict=True))
+        sessions, participants, content = (reader.read(r, c, f, TRAINING_ITEM)
+                                           for c, f in zip(cols, fields, strict=True))
         trainings.append(ProvinceTraining(sessions, participants, content))
     return trainings
 
@@ -202,4 +247,4 @@ def read_rows(rows: Rows, sheet: str, form: Form, source: str) -> ProvinceAnswer
     reader = _Reader(rows, sheet, form)
     answers = _answers(reader, form)
     trainings = _trainings(reader, form)
-    return ProvinceAnswers(answers, trainings, source, reader.issues)
+    return ProvinceAnswers(answers, trainings, source, reader.issues, reader.unreadable)
