@@ -75,6 +75,14 @@ def _read_stamp(stamp: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _encodings(old: str, new: str) -> list[tuple[bytes, bytes]]:
+    """The whole text of a cell (``<t>…</t>``, not a part of a commune's longer text) as openpyxl
+    may have written it: UTF-8, or ASCII with character references (its lxml writer)."""
+    cells = [f">{escape(text)}</t>" for text in (old, new)]
+    return [tuple(cell.encode() for cell in cells),  # type: ignore[misc]
+            tuple(cell.encode("ascii", "xmlcharrefreplace") for cell in cells)]
+
+
 def _replace_text(path: Path, old: Any, new: str) -> bool:
     """Replace the cell text ``old`` by ``new`` in every part of the .xlsx, atomically; False
     when ``old`` is not found (the caller then writes the workbook whole)."""
@@ -82,14 +90,15 @@ def _replace_text(path: Path, old: Any, new: str) -> bool:
         return False
     if old == new:
         return True
-    # the whole text of a cell (``<t>…</t>``), not a part of a commune's longer text
-    before, after = (f">{escape(text)}</t>".encode() for text in (old, new))
     tmp = _tmp(path)
     try:
         with zipfile.ZipFile(path) as source:
             parts = [(info, source.read(info)) for info in source.infolist()]
-        if not any(before in data for _, data in parts):
+        found = next(((before, after) for before, after in _encodings(old, new)
+                      if any(before in data for _, data in parts)), None)
+        if found is None:
             return False
+        before, after = found
         with zipfile.ZipFile(tmp, "w") as target:
             for info, data in parts:
                 target.writestr(info, data.replace(before, after))
