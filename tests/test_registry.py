@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib.util
+import json
 import re
 from collections import Counter
 from importlib.metadata import version
@@ -18,6 +20,7 @@ from ttcs.campaign.registry import (
     OLD_TYPES,
     Predecessor,
     ProvinceInfo,
+    SharedUnit,
     Unit,
     UnknownProvince,
     UnknownUnit,
@@ -41,6 +44,12 @@ ISLAND_DISTRICTS = {
     ("536", "Huyện Lý Sơn", "Đặc khu Lý Sơn"),
     ("755", "Huyện Côn Đảo", "Đặc khu Côn Đảo"),
 }
+
+
+def _package_data() -> Path:
+    spec = importlib.util.find_spec("vietnamadminunits")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "data"
 
 
 def _predecessors() -> list[Predecessor]:
@@ -159,6 +168,34 @@ def test_split_unit_appears_only_under_its_default() -> None:
     holders = [u.name for u in all_units() if minh_quang in u.predecessors]
     assert holders == ["Xã Ba Vì"]
     assert minh_quang not in _by_name("01", "Xã Bất Bạt").predecessors
+    (held,) = [p for p in _by_name("01", "Xã Ba Vì").predecessors if p == minh_quang]
+    assert held.shared_with == (SharedUnit("09676", "Xã Bất Bạt"),)
+    assert held.to_dict()["shared_with"] == [{"code": "09676", "name": "Xã Bất Bạt"}]
+
+
+def test_split_old_units_recomputed_from_the_conversion_table() -> None:
+    """Every old unit the table divides names the other new units (its non-default targets),
+    sorted by code, each a unit of the same province; no other old unit is shared."""
+    from vietnamadminunits.database import query
+
+    table = json.loads((_package_data() / "converter_2025.json").read_text(encoding="utf-8"))
+    divided = table["DICT_PROVINCE_WARD_DIVIDED"]
+    code_of = {r["provinceKey"]: r["provinceCode"]
+               for r in query("SELECT DISTINCT provinceKey, provinceCode FROM admin_units")}
+    expected = Counter({code_of[k]: len(olds) for k, olds in divided.items()})
+    others = sum(len(targets) - 1 for olds in divided.values() for targets in olds.values())
+    split = [(u, p) for u in all_units() for p in u.predecessors if p.shared_with]
+    assert len(split) == sum(expected.values()) == 471
+    assert Counter(u.province_code for u, _ in split) == expected
+    assert expected["01"] == 199 and expected["44"] == 0
+    assert sum(len(p.shared_with) for _, p in split) == others == 562
+    province_codes = {u.province_code: {v.code for v in units(u.province_code)} for u, _ in split}
+    for holder, old in split:
+        assert [s.code for s in old.shared_with] == sorted(s.code for s in old.shared_with)
+        for other in old.shared_with:
+            assert other.code != holder.code
+            assert other.code in province_codes[holder.province_code]
+            assert unit(other.code).name == other.name
 
 
 def test_predecessors_sorted_by_code() -> None:
