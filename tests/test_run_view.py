@@ -199,6 +199,7 @@ def test_a_real_night_read_back_from_the_prefect_server(prefect_harness, tmp_pat
     assert f"Đã nộp hợp lệ: 1/{expected} (1,3%)" in summary
     assert f"| {A} | " in summary and "không truy cập được" in summary
     assert "| Bảng tính |" in summary
+    assert f"| {A}-hong.xlsx |" in summary  # the unreadable unit linked to its file
 
 
 def test_sheet_links_come_from_the_sheet_each_unit_was_judged_on(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from ttcs.backends import Backend
 from ttcs.campaign.settings import Campaign
 from ttcs.outputs import run_result, status_doc
-from ttcs.outputs.attention import attention_rows
+from ttcs.outputs.attention import attention_rows, sheet_links
 from ttcs.outputs.outputs_cache import write_summary_workbook
 from ttcs.outputs.run_result import RunResult
 from ttcs.outputs.summary import SummaryTab, summary_model
@@ -48,7 +48,9 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
     status_path = status_doc.write(document, out / STATUS_NAME)
     tabs = summary_model(campaign, form, result)
     summary_path = write_summary_workbook(tabs, out / SUMMARY_NAME)  # time line alone if quiet
-    return Published(result, document, attention_rows(result), status_path, summary_path, tabs)
+    links = sheet_links(store, run_id, campaign.backend.kind)
+    return Published(result, document, attention_rows(result, links=links), status_path,
+                     summary_path, tabs)
 
 
 def remove_leftovers(out: Path) -> list[Path]:
