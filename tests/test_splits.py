@@ -16,7 +16,13 @@ from tests.workbooks import TEXTS, Book, summary
 from ttcs.campaign import registry
 from ttcs.workbook.form import Form, UnitsBlock
 from ttcs.workbook.issues import column_letter
-from ttcs.workbook.layout import BODY_SIZE, REMARK_LABEL, REMARK_WIDTH, workbook_layout
+from ttcs.workbook.layout import (
+    BODY_SIZE,
+    REMARK_LABEL,
+    REMARK_WIDTH,
+    SPLIT_GUIDE,
+    workbook_layout,
+)
 from ttcs.workbook.print_layout import TextBox, text_height
 from ttcs.workbook.sample import valid_answers
 from ttcs.workbook.template import render_workbook
@@ -85,6 +91,15 @@ def test_note_names_every_other_new_unit_from_the_registry() -> None:
     for other in ky_loi.shared_with:
         assert registry.unit(other.code).name == other.name
         assert ky_loi not in registry.unit(other.code).predecessors
+
+
+def test_guide_explains_the_note_only_where_there_is_one(form, vung_ang) -> None:
+    guide = [c.value for row in vung_ang["Hướng dẫn"].iter_rows() for c in row if c.value]
+    assert SPLIT_GUIDE in guide
+    assert guide.index(SPLIT_GUIDE) == len(guide) - 1
+    (plain,) = [t for t in workbook_layout(form, registry.unit(DONG_THUAN), TEXTS)
+                if t.tab_id == "guide"]
+    assert SPLIT_GUIDE not in [c.value for c in plain.cells]
 
 
 def test_unit_without_split_has_no_note_column(form) -> None:

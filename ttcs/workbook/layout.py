@@ -56,6 +56,12 @@ GUIDE = (
     "có thể thêm ghi chú ở cột trống bên phải.",
 )
 
+SPLIT_GUIDE = (  # only for a unit that reports an old unit split between several new units
+    'Xã, phường, thị trấn cũ có ghi chú ở cột "Ghi chú" đã được chia cho nhiều đơn vị mới: '
+    "đơn vị báo cáo số liệu trước ngày 01/7/2025 cho toàn bộ đơn vị cũ đó, kể cả phần đã "
+    "chuyển về các đơn vị mới ghi trong ghi chú (các đơn vị này không báo cáo lại)."
+)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -144,7 +150,8 @@ def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
     layout.widths = {1: 14, 2: 26, 3: 14, 4: 18}
     row = 4
     if not tab.blocks:
-        for line in GUIDE:
+        lines = GUIDE + (SPLIT_GUIDE,) * any(p.shared_with for p in unit.predecessors)
+        for line in lines:
             layout.add(row, 1, line.format(**texts), "note", wrap=True)
             layout.merges.append((row, 1, row, 4))
             row += 1
