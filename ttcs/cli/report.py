@@ -62,7 +62,7 @@ def print_report(document: dict[str, Any]) -> None:
     console.print(f"Lượt chạy {document['run_id']} lúc {document['as_of']}")
     console.print(document["coverage"], highlight=False, soft_wrap=True)
     console.print(f"Đã ghi dự thảo [bold]{document['draft']}[/] và phụ lục "
-                  f"[bold]{document['appendices']}[/]")
+                  f"[bold]{document['appendices']}[/]", soft_wrap=True)
     if document["unanswered"]:
         console.print("Mục Sở cần điền (đang để [Sở điền: …] trong dự thảo): "
                       + ", ".join(document["unanswered"]), highlight=False, markup=False,
