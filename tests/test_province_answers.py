@@ -1,6 +1,8 @@
 """What the province answers itself (issue 12): the form says which items, the coordinator's
 file round-trips through the project's cell readers, unreadable cells are issues with their
-address, and the Google tab is read with one request through real gspread over HTTP."""
+address (and a note for the draft), a missing file is created once and never overwritten, and
+the Google tab is created with one request when missing and read with one, through real
+gspread over HTTP."""
 
 from __future__ import annotations
 
