@@ -7,7 +7,9 @@ Its rows: title, campaign, hint; the header "Mục | Nội dung | Trả lời c�
 province section; then the trainings table ("STT | Số buổi | Số lượt người | Nội dung").
 Both sources are read by the same code: rows and columns are found by their labels (rows the
 coordinator inserts or moves still count), each cell through the project's cell readers; an
-unreadable cell is an :class:`Issue` with its sheet and address, never an exception.
+unreadable cell is an :class:`Issue` with its sheet and address, never an exception, and a note
+the draft shows at the item's placeholder. ``ttcs report`` creates the file (or the tab) empty
+when it is missing, and never overwrites it.
 """
 
 from __future__ import annotations
