@@ -94,12 +94,14 @@ def load(folder: Path | None = None) -> Messages:
 
 
 def issues_workbook(unit: str, name: str, issues: Sequence[Issue]) -> bytes:
-    """The "kết quả kiểm tra" .xlsx attached for a local campaign: every error by sheet and cell,
-    in the order of the message."""
+    """The "kết quả kiểm tra" .xlsx attached for a local campaign: every error, then every
+    warning (its "Loại" says "Cảnh báo"), by sheet and cell, in the order of the message."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(labels.FEEDBACK_TAB)
     sheet.column_dimensions["E"].width = 100
-    sheet.append([f"Kết quả kiểm tra — {name} (mã {unit}): {len(issues)} lỗi"])
+    errors = sum(issue.is_error for issue in issues)
+    sheet.append([f"Kết quả kiểm tra — {name} (mã {unit}): {errors} lỗi, "
+                  f"{len(issues) - errors} cảnh báo"])
     sheet.append(["STT", "Trang", "Ô", "Loại", "Nội dung"])
     for number, issue in enumerate(issues, start=1):
         sheet.append([number, issue.sheet or "", issue.cell or "",

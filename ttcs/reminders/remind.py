@@ -45,6 +45,7 @@ NOT_REMINDED = ("submitted", "excluded")
 DAYS_AFTER_LAST_STAGE = 7  # the default end of a campaign
 _A1 = re.compile(r"([A-Z]+)(\d+)")
 # An absolute path (POSIX or Windows); only its last part may reach a commune.
+WHOLE_BOOK = "cả bảng tính"  # the sheet of an issue about no sheet in particular
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\:;,'\"()]+)*[/\\]([^\s/\\:;,'\"()]+)")
 
 
@@ -141,10 +142,16 @@ class UnitState:
     reason: str | None = None  # why the sheet could not be opened
     sheet: str | None = None  # the spreadsheet URL, or the workbook's file name
     accepted_at: dt.datetime | None = None  # its latest accepted submission, which stands
+    warnings: tuple[Issue, ...] = ()  # things to check, never in the way of submitting
 
     @property
     def owes(self) -> bool:
         return self.status not in NOT_REMINDED
+
+    @property
+    def can_submit(self) -> bool:
+        """Nothing but the "Đã hoàn thành" mark stands between the unit and submitting."""
+        return self.status == "in_progress" and not self.errors
 
     @property
     def overdue(self) -> bool:
@@ -189,24 +196,25 @@ def _column(letters: str) -> int:
 
 
 def gather(store: Store, campaign: Campaign, run_id: int, contacts: Contacts) -> list[UnitState]:
-    """Every unit of the run with its status, flags, errors, sheet and accepted submission."""
+    """Every unit of the run with its status, flags, errors, warnings, sheet and accepted
+    submission (a submitted unit's warnings are for the digest)."""
     rows = store.unit_runs(run_id)
-    owing = [r for r in rows if r.status not in NOT_REMINDED]
-    issues = store.verdict_issues(r.verdict_id for r in owing if r.verdict_id)
+    issues = store.verdict_issues(r.verdict_id for r in rows if r.verdict_id)
     accepted = store.submissions_until(store.run(run_id)["as_of"])
     files = _files_in_use(store, rows)
     order = reading_order(campaign.form)
     states = []
     for row in rows:
-        errors = sorted((i for i in issues.get(row.verdict_id or -1, []) if i.is_error),
-                        key=order)
+        found = sorted(issues.get(row.verdict_id or -1, []), key=order)
         locator = files.get(row.unit)
         seen = accepted.get(row.unit)
         states.append(UnitState(
             code=row.unit, name=registry.unit(row.unit).name, status=row.status,
-            flags=tuple(row.flags), errors=tuple(errors), reason=row.reason,
+            flags=tuple(row.flags), errors=tuple(i for i in found if i.is_error),
+            reason=row.reason,
             sheet=sheet_link(contacts.get(row.unit), Path(locator).name if locator else None),
-            accepted_at=seen[-1][0] if seen else None))
+            accepted_at=seen[-1][0] if seen else None,
+            warnings=tuple(i for i in found if not i.is_error)))
     return states
 
 
@@ -387,7 +395,9 @@ def issue_line(issue: Issue) -> str:
         return f"Trang {issue.sheet}, {message}" if issue.sheet else message
     if issue.cell:
         return f"Trang {issue.sheet}, ô {issue.cell}: {message}"
-    return f"Trang {issue.sheet}: {message}" if issue.sheet else message
+    if not issue.sheet or message.startswith(f"Trang {issue.sheet}:"):
+        return message
+    return f"Trang {issue.sheet}: {message}"
 
 
 def addressee(unit: UnitState, contact: Contact | None) -> str:
@@ -406,7 +416,6 @@ def reminder_context(voice: Voice, unit: UnitState, contact: Contact | None,
     """The values the reminder templates use (config/messages/README.md lists them)."""
     campaign = voice.campaign
     limit = campaign.reminders.errors_listed
-    by_sheet = Counter(issue.sheet or "" for issue in unit.errors)
     offset = day_offset(now, campaign)
     spreadsheet = unit.sheet if unit.sheet and unit.sheet.startswith("https://") else None
     return {
@@ -429,10 +438,9 @@ def reminder_context(voice: Voice, unit: UnitState, contact: Contact | None,
         "days_over": max(offset, 0),
         "countdown": time_left(now, campaign),
         "checked_at": when_text(run_as_of, campaign),
-        "errors": {"total": len(unit.errors),
-                   "by_sheet": [{"sheet": s, "count": n} for s, n in by_sheet.items()],
-                   "first": [issue_line(issue) for issue in unit.errors[:limit]],
-                   "more": max(len(unit.errors) - limit, 0)},
+        "errors": listed(unit.errors, limit),
+        "warnings": listed(unit.warnings, limit),
+        "can_submit": unit.can_submit,
         "full_list": _full_list(voice, unit, contact, spreadsheet),
         "spreadsheet": spreadsheet,
         "file": None if spreadsheet else unit.sheet,
@@ -445,10 +453,20 @@ def reminder_context(voice: Voice, unit: UnitState, contact: Contact | None,
     }
 
 
+def listed(issues: Sequence[Issue], limit: int) -> dict[str, Any]:
+    """How many, how many on each sheet, the first ``limit`` lines and how many more."""
+    by_sheet = Counter(issue.sheet or WHOLE_BOOK for issue in issues)
+    return {"total": len(issues),
+            "by_sheet": [{"sheet": s, "count": n} for s, n in by_sheet.items()],
+            "first": [issue_line(issue) for issue in issues[:limit]],
+            "more": max(len(issues) - limit, 0)}
+
+
 def _full_list(voice: Voice, unit: UnitState, contact: Contact | None,
                spreadsheet: str | None) -> dict[str, str] | None:
-    """Where the commune sees every error: the feedback tab, or the attached workbook."""
-    if not unit.errors:
+    """Where the commune sees every error and warning: the feedback tab, or the attached
+    workbook."""
+    if not unit.errors and not unit.warnings:
         return None
     if spreadsheet and voice.feedback_tab and contact:
         return {"kind": "tab", "name": FEEDBACK_TAB,
@@ -469,7 +487,7 @@ def compose(voice: Voice, unit: UnitState, contact: Contact | None, now: dt.date
         subject=render("reminder.subject.txt", context), text=render("reminder.txt", context),
         html=render("reminder.html", context), number=number, target="",
         attachment=full_list["value"] if full_list and full_list["kind"] == "attachment"
-        else None, issues=unit.errors)
+        else None, issues=unit.errors + unit.warnings)
 
 
 # -- the coordinators' digest --------------------------------------------------------------------
@@ -539,8 +557,21 @@ def digest_context(result: Plan, outcomes: Sequence[Outcome]) -> dict[str, Any]:
                         for unit, stage, channel, note in sorted(unconfirmed)],
         "overdue": units(result.overdue),
         "no_contact": units(result.no_contact),
+        "submitted_warnings": submitted_warnings(result.units,
+                                                 campaign.reminders.errors_listed),
         "notes": list(result.notes),
     }
+
+
+def submitted_warnings(units: Sequence[UnitState], limit: int) -> dict[str, Any]:
+    """Submitted units the night's review warns about: never reminded (they are done), listed
+    for the coordinators, the first ``limit`` by code with their first warning."""
+    warned = sorted((u for u in units if u.status == "submitted" and u.warnings),
+                    key=lambda u: u.code)
+    return {"total": len(warned),
+            "units": [{"code": u.code, "name": u.name, "count": len(u.warnings),
+                       "first": issue_line(u.warnings[0])} for u in warned[:limit]],
+            "more": max(len(warned) - limit, 0)}
 
 
 def digest(result: Plan, outcomes: Sequence[Outcome]) -> Digest:
@@ -560,6 +591,8 @@ def dry_digest(result: Plan) -> Digest:
 
 # -- every template, once, before anything is sent -----------------------------------------------
 REHEARSAL_ISSUE = Issue(None, "PL01", "D8", None, "rehearsal", "missing", "Ô D8: chưa nhập")
+REHEARSAL_WARNING = Issue(None, "PL03", None, None, "rehearsal", "warning",
+                          "Trang PL03: đánh giá quá ngắn")
 
 
 def rehearse(voice: Voice) -> None:
@@ -583,19 +616,26 @@ def rehearse(voice: Voice) -> None:
 
 def _samples(campaign: Campaign) -> list[UnitState]:
     """A unit of every situation, with and without an accepted submission, errors and more
-    errors than are listed."""
-    errors = (REHEARSAL_ISSUE,) * (campaign.reminders.errors_listed + 1)
+    errors than are listed, warnings (more than are listed, with and without errors), and
+    a unit that may submit (with and without warnings, with a submission that stands)."""
+    listed_plus_one = campaign.reminders.errors_listed + 1
+    errors = (REHEARSAL_ISSUE,) * listed_plus_one
+    warnings = (REHEARSAL_WARNING,) * listed_plus_one
     out = []
     for status in ("not_started", "in_progress", "needs_fix", "unreachable"):
         reason = "không đọc được" if status == "unreachable" else None
-        found = () if status == "unreachable" else errors
+        found, warned = ((), ()) if status == "unreachable" else (errors, warnings)
         out += [UnitState("00000", "Xã Mẫu", status, (), (), reason),
-                UnitState("00000", "Xã Mẫu", status, ("late",), found, reason)]
+                UnitState("00000", "Xã Mẫu", status, ("late",), found, reason,
+                          warnings=warned)]
         changed = () if status == "unreachable" else ("changed_after_submit",)
         for late in ((), ("late", "submitted_late")):
             out.append(UnitState("00000", "Xã Mẫu", status, changed + late, found, reason,
                                  accepted_at=campaign.deadline))
-    return out
+    return [
+        *out, UnitState("00000", "Xã Mẫu", "in_progress", (), warnings=warnings[:1]),
+        UnitState("00000", "Xã Mẫu", "in_progress", ("changed_after_submit",),
+                  accepted_at=campaign.deadline, warnings=warnings)]
 
 
 def _rehearse_digest(voice: Voice, samples: Sequence[UnitState]) -> None:
@@ -603,8 +643,11 @@ def _rehearse_digest(voice: Voice, samples: Sequence[UnitState]) -> None:
     reminder = replace(compose(voice, samples[0], None, now, now, 1), stage=0, channel="email",
                        to=["a@b.example"], cc=["c@d.example"])
     entry = Entry("00000", 0, "email", UNCONFIRMED, error="x", finished_at=now)
-    result = Plan(now, 0, now, 0, 0, list(samples), voice, unconfirmed=[entry],
-                  no_contact=list(samples), notes=["x"])
+    warned = UnitState("00000", "Xã Mẫu", "submitted", warnings=(REHEARSAL_WARNING,))
+    listed_plus_one = voice.campaign.reminders.errors_listed + 1
+    result = Plan(now, 0, now, 0, 0, [*samples, *[warned] * listed_plus_one], voice,
+                  unconfirmed=[entry], no_contact=list(samples), notes=["x"])
     digest(result, [Outcome(reminder, SENT, "x"), Outcome(reminder, FAILED, "x"),
                     Outcome(reminder, UNCONFIRMED, "x")])
-    digest(replace(result, stage=None, unconfirmed=[], no_contact=[], notes=[]), [])
+    digest(replace(result, units=list(samples), stage=None, unconfirmed=[], no_contact=[],
+                   notes=[]), [])
