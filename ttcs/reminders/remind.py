@@ -7,6 +7,10 @@ already has that (unit, stage, channel); stages missed earlier are never sent la
 ``reminders.stop_after`` the campaign has ended and nothing is sent. The log
 (:mod:`ttcs.reminders.reminder_log`) makes sending at most once; this module only decides and
 fills in the templates of :mod:`ttcs.reminders.messages` with the values of each situation.
+
+A unit's warnings (the night's review included) follow its errors as things to check, never as
+errors; warnings alone never cause a reminder: a submitted unit is done, and the digest lists
+the submitted units with warnings for the coordinators.
 """
 
 from __future__ import annotations
