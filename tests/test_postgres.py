@@ -45,7 +45,7 @@ from tests.test_remind import (
     write_contacts,
 )
 from tests.test_run_lock import _holder
-from tests.test_store_damaged import RUN_1, RUN_2
+from tests.test_store_damaged import RUN_1, RUN_2, two_runs
 from ttcs.campaign.settings import load_campaign
 from ttcs.errors import ConfigError
 from ttcs.reminders.notify import Channels, Mailer
@@ -94,15 +94,7 @@ def test_a_schema_1_database_is_migrated_keeping_every_source(postgres_url) -> N
     and the `flow_runs` table) with a source read in each of two runs, opened with this version
     (as tests/test_store_damaged.py on SQLite)."""
     store = open_store(postgres_url)
-    first = store.start_run(RUN_1, "44", "local")
-    with store.begin() as conn:
-        store.put_snapshot(conn, first, "18859", "/c/a.xlsx", RUN_1, {"t": [[1]]})
-    store.finish_run(first, [])
-    second = store.start_run(RUN_2, "44", "local")
-    with store.begin() as conn:
-        store.put_snapshot(conn, second, "18859", "/c/a.xlsx", RUN_2, {"t": [[2]]})
-        store.put_snapshot(conn, second, "18862", "/c/b.xlsx", RUN_1, {"t": [[3]]})
-    store.finish_run(second, [])
+    second = two_runs(store)
     with store.begin() as conn:
         conn.execute(text("ALTER TABLE sources DROP COLUMN first_seen, DROP COLUMN seen_at, "
                           "DROP COLUMN dated"))

@@ -18,7 +18,7 @@ from ttcs.backends import Source
 from ttcs.cli.app import app
 from ttcs.errors import ConfigError
 from ttcs.run.collect import plan
-from ttcs.state.store import SCHEMA_VERSION, open_store
+from ttcs.state.store import SCHEMA_VERSION, Store, open_store
 
 UTC = dt.UTC
 RUN_1 = dt.datetime(2025, 9, 27, 15, 0, tzinfo=UTC)
@@ -125,11 +125,8 @@ def test_a_new_database_only_where_no_file_exists(tmp_path) -> None:
     assert open_store(f"sqlite:///{path}").latest_run() == run_id  # reopened, not replaced
 
 
-def test_a_schema_1_database_is_migrated_keeping_every_source(tmp_path) -> None:
-    """Build the schema-1 layout exactly (schema 2 only added three columns to `sources`),
-    with a source read in each of two runs, then open it with this version."""
-    path = tmp_path / "state.db"
-    store = open_store(f"sqlite:///{path}")
+def two_runs(store: Store) -> int:
+    """Two finished runs: a source read in each, and one read only in the second; its id."""
     first = store.start_run(RUN_1, "44", "local")
     with store.begin() as conn:
         store.put_snapshot(conn, first, "18859", "/c/a.xlsx", RUN_1, {"t": [[1]]})
@@ -139,6 +136,15 @@ def test_a_schema_1_database_is_migrated_keeping_every_source(tmp_path) -> None:
         store.put_snapshot(conn, second, "18859", "/c/a.xlsx", RUN_2, {"t": [[2]]})
         store.put_snapshot(conn, second, "18862", "/c/b.xlsx", RUN_1, {"t": [[3]]})
     store.finish_run(second, [])
+    return second
+
+
+def test_a_schema_1_database_is_migrated_keeping_every_source(tmp_path) -> None:
+    """Build the schema-1 layout exactly (schema 2 only added three columns to `sources`),
+    with a source read in each of two runs, then open it with this version."""
+    path = tmp_path / "state.db"
+    store = open_store(f"sqlite:///{path}")
+    two_runs(store)
     with store.begin() as conn:
         for column in ("first_seen", "seen_at", "dated"):
             conn.execute(text(f"ALTER TABLE sources DROP COLUMN {column}"))
