@@ -25,10 +25,10 @@ test: $(STAMP)
 
 # TTCS_HOME: where the worker runs the flows (this folder: flows/, config/).
 server: $(STAMP)
-	TTCS_HOME=$${TTCS_HOME:-$(CURDIR)} $(BIN)/python -m ttcs.cli.server start
+	TTCS_HOME=$${TTCS_HOME:-$(CURDIR)} $(BIN)/ttcs server start
 
 stop: $(STAMP)
-	$(BIN)/python -m ttcs.cli.server stop
+	$(BIN)/ttcs server stop
 
 # Benchmarks print figures; they are not part of `make test`.
 bench: $(STAMP)

@@ -307,6 +307,13 @@ def test_remind_killed_mid_send_never_sends_twice(nights) -> None:
         code, retried, stderr = remind(config, local(29, 10))
         assert (code, retried) == (0, {a: "sent"}), stderr
         stage_1 = mailbox.take()
+    # Each killed run is reported to the coordinators once, by the run after it.
+    alerts = [[r for r in stage if r.message["X-TTCS-Alert"]] for stage in (stage_3, stage_1)]
+    assert [[(r.rcpt, r.message["X-TTCS-Alert"]) for r in sent] for sent in alerts] == [
+        [([COORDINATOR], "remind")]] * 2
+    assert all("bị dừng đột ngột" in r.subject for sent in alerts for r in sent)
+    stage_3, stage_1 = ([r for r in stage if not r.message["X-TTCS-Alert"]]
+                        for stage in (stage_3, stage_1))
     per_stage_3 = Counter(r.rcpt[0] for r in stage_3)
     assert per_stage_3 == Counter({mail(u): 1 for u in OWING} | {COORDINATOR: 1})
     digests = [r for r in stage_1 if r.rcpt == [COORDINATOR]]

@@ -2,7 +2,7 @@
 127.0.0.1, a real process worker and the repository's prefect.yaml.
 
 One server for the module (each start costs 20–30 s): it is started as `make server` starts it
-(a subprocess of `python -m ttcs.cli.server start`, HOME and TTCS_HOME in a temporary folder),
+(a subprocess of `ttcs server start`, HOME and TTCS_HOME in a temporary folder),
 runs the repository's nightly deployment and three provinces' generated deployments, and is
 stopped by the last test (and by the fixture, whatever happens).
 """
@@ -76,8 +76,8 @@ def _repo_deployments() -> dict[str, Any]:
 
 def _server_command(*args: str, env: dict[str, str], cwd: Path
                     ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ttcs.cli.server", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run([str(Path(sys.executable).with_name("ttcs")), "server", *args],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
 def _alive(pid: int) -> bool:

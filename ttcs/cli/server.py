@@ -261,7 +261,3 @@ def _end(state: ServerState, name: str) -> None:
                 return
             time.sleep(0.2)
 
-
-if __name__ == "__main__":  # `python -m ttcs.cli.server start`: what the Makefile runs
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    server_app()
