@@ -35,7 +35,6 @@ from ttcs.report import figures as figure_text
 from ttcs.report.answers import Topic, compile_answers
 from ttcs.report.outline import Outline, OutlineItem
 from ttcs.report.province_answers import TRAINING_ITEM, ProvinceAnswers, province_items
-from ttcs.text import fold
 from ttcs.vi_format import number
 from ttcs.workbook.form import Form
 
@@ -49,6 +48,9 @@ RECIPIENTS = ("- Bộ VHTTDL (b/c);", "- UBND tỉnh (b/c);", "- Lưu: VT, TTBCX
 SIGNER = ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
 SIGNER_NAME = "[Họ và tên người ký]"
 ATTACHED = "Số liệu chi tiết tại Phụ lục 01, Phụ lục 02, Phụ lục 03 kèm theo."
+
+# The commune form's own-training counts (PL03.training) the province's courses add to.
+TRAINING_FIELDS = ("training_sessions", "training_participants")
 
 
 @dataclass(frozen=True)
@@ -308,10 +310,11 @@ def _province_answer(doc: DocumentObject, item: OutlineItem, report: ReportInput
 
 def _trainings(doc: DocumentObject, report: ReportInput) -> None:
     """Communes' own trainings (summed) plus the province's, each counted once."""
-    own = {_training_word(ind["label"]): int(ind["value"] or 0)
-           for ind in report.result.figures.indicators.values()
-           if ind.get("outline") == TRAINING_ITEM and _training_word(ind["label"])}
-    sessions, participants = own.get("sessions", 0), own.get("participants", 0)
+    figures = report.result.figures.indicators
+    own = {ind.field: int(figures.get(ind.id, {}).get("value") or 0)
+           for ind in report.form.indicators
+           if ind.outline == TRAINING_ITEM and ind.measure == "sum"}
+    sessions, participants = (own.get(field, 0) for field in TRAINING_FIELDS)
     trainings = report.province.trainings
     unreadable = report.province.unreadable.get(TRAINING_ITEM, [])
     if not trainings or unreadable:
@@ -327,15 +330,6 @@ def _trainings(doc: DocumentObject, report: ReportInput) -> None:
                f"{number(participants)} lượt người được tập huấn (các đơn vị cấp xã tự tổ "
                f"chức và {len(trainings)} lớp do tỉnh tổ chức, mỗi lớp tính một lần).",
           BODY_PT, bold=True)
-
-
-def _training_word(label: str) -> str | None:
-    words = fold(label)
-    if "so buoi" in words:
-        return "sessions"
-    if "so luot" in words:
-        return "participants"
-    return None
 
 
 def _item(doc: DocumentObject, item: OutlineItem, report: ReportInput,
