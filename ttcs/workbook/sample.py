@@ -14,10 +14,15 @@ from ttcs.campaign.registry import Unit
 from ttcs.workbook.form import Form
 from ttcs.workbook.layout import Ref
 
-ASSESSMENT = (
-    "Đơn vị đã ban hành kế hoạch và triển khai đầy đủ; hệ thống truyền thanh hoạt động "
-    "ổn định, nội dung tuyên truyền kịp thời."
-)
+
+def assessment(unit: Unit) -> str:
+    """A unit's own assessment text: its own plan number and date, so no two units paste the
+    same text (the night's review would warn), and no count a table could contradict."""
+    draw = random.Random(unit.code)  # not the answers' generator: their values stay as they are
+    return (f"Đơn vị đã ban hành Kế hoạch số {draw.randint(10, 199)}/KH-UBND ngày "
+            f"{draw.randint(1, 28)}/{draw.randint(1, 12)}/{draw.randint(2021, 2023)} và triển "
+            "khai đầy đủ; hệ thống truyền thanh hoạt động ổn định, nội dung tuyên truyền kịp "
+            "thời.")
 
 
 def _station(rng: random.Random, urban: bool) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     # The trainings the commune organised itself (the province's own are in its file).
     answers[("PL03.training", "", "training_contents")] = "Kỹ năng tuyên truyền; chuyển đổi số"
     for section in form.sections.commune_sections:
-        answers[("sections", section.id, "answer")] = f"{unit.name}: {ASSESSMENT}"
+        answers[("sections", section.id, "answer")] = assessment(unit)
     answers[("confirmation.confirm", "", "preparer_name")] = "Nguyễn Văn An"
     answers[("confirmation.confirm", "", "preparer_position")] = "Công chức văn hóa - xã hội"
     answers[("confirmation.confirm", "", "preparer_phone")] = "0912 345 678"
