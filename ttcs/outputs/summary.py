@@ -629,8 +629,9 @@ def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
     reported, expected = len(ctx.figures.reported), len(ctx.figures.expected)
     _title_block(b, ctx, tab.title.upper(), [
         (f"(Kèm theo Báo cáo số …/BC-SVHTTDL ngày … tháng … năm {ctx.year})", "subtitle"),
-        (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị; "
-         f"tình hình các đơn vị xem tab {TAB_STATUS})", "subtitle")])
+        # no tab reference: the Phụ lục also print alone (phu-luc.xlsx of ttcs report)
+        (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị cấp xã; đơn vị chưa "
+         "nộp không được tính)", "subtitle")])
     first = True
     for block in tab.blocks:
         table = f"{tab.id}.{block.id}"
