@@ -119,7 +119,7 @@ def result(key: str, indicators: Indicators) -> str:
     if per is not None:
         share = f"trên {number(per['value'])} ({_lower(per['label'])})"
         if ind.get("ratio") is not None:
-            share += f", tỷ lệ {ratio(float(ind['ratio']))}"
+            share += f", tỷ số {ratio(float(ind['ratio']))} lần"
     return value + (f" ({share})" if share else "")
 
 
