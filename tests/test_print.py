@@ -6,6 +6,9 @@ coverage on the summary tab."""
 from __future__ import annotations
 
 import math
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -20,7 +23,9 @@ from ttcs.campaign.settings import load_campaign
 from ttcs.outputs.consolidate import consolidate
 from ttcs.outputs.summary import summary_model
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
+from ttcs.workbook.layout import workbook_layout
 from ttcs.workbook.print_layout import (
+    ANSWER_LINES,
     CELL_MARGIN,
     UNIT_POINTS,
     TextBox,
@@ -205,3 +210,48 @@ def test_print_rule_sees_long_vietnamese_labels() -> None:
     assert text_lines(TextBox(label, 16, 11, bold=True)) >= 4
     assert text_lines(TextBox(label, 200, 11)) == 1
     assert text_lines(TextBox("a\nb\nc", 200, 11, wrap=False)) == 3
+
+
+LONG = ("Xã đã ban hành Kế hoạch số 12/KH-UBND ngày 15/3/2025 về thông tin cơ sở; tuyên truyền "
+        "thường xuyên trên hệ thống loa truyền thanh và trang thông tin điện tử. ") * 6
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _fixed_rows(path: Path) -> dict[str, dict[int, bool]]:
+    """Tab -> row -> whether its height is fixed (``customHeight``), as written in the file."""
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        names = [s.get("name") for s in book.iter(f"{MAIN}sheet")]
+        return {name: {int(row.get("r")): row.get("customHeight") == "1"
+                       for row in ElementTree.fromstring(archive.read(
+                           f"xl/worksheets/sheet{index}.xml")).iter(f"{MAIN}row")}
+                for index, name in enumerate(names, start=1)}
+
+
+def test_long_answers_get_room_and_follow_their_text(form, tmp_path) -> None:
+    """A long written answer (assessment, Thuận lợi/Khó khăn/Nguyên nhân, training contents)
+    gets several lines even when blank, a row as tall as the text typed in, and a height that
+    is not fixed: the spreadsheet refits the row when the commune edits it. Every other row
+    keeps its computed, fixed height."""
+    unit = registry.unit("18859")
+    layouts = workbook_layout(form, unit, TEXTS)
+    answers = {c.ref: LONG for t in layouts for c in t.cells if c.answer}
+    assert {ref[0] for ref in answers} == {"sections", "PL01.pl01_texts", "PL02.pl02_texts",
+                                           "PL03.training", "PL03.pl03_texts"}
+    blank = _fixed_rows(render_workbook(form, unit, TEXTS, tmp_path / "blank.xlsx"))
+    path = render_workbook(form, unit, TEXTS, tmp_path / "filled.xlsx", answers)
+    filled, book = _fixed_rows(path), openpyxl.load_workbook(path)
+    assert _sweep(book) > 100  # the typed answers included
+    room = text_height(TextBox("\n" * (ANSWER_LINES - 1), 1, 11))
+    fitted = 0
+    for layout in layouts:
+        for row, fixed in blank[layout.name].items():
+            assert fixed == (row not in layout.fitted_rows) == filled[layout.name][row]
+        for row in layout.fitted_rows:
+            assert book[layout.name].row_dimensions[row].height >= room
+            fitted += 1
+    sections = sum(ref[0] == "sections" for ref in answers)
+    assert fitted == len(answers) == sections + 10 > 20  # + 3 x 3 texts, training contents
+    assessment = book["Đánh giá"]
+    row = next(c.row for c in assessment["C"] if c.value == LONG)
+    assert assessment.row_dimensions[row].height > room  # the long text, not the minimum

@@ -24,7 +24,7 @@ from ttcs.workbook.form import (
 )
 from ttcs.workbook.issues import column_letter
 from ttcs.workbook.live_checks import Mark, TableArea, hints, plan, tab_counts
-from ttcs.workbook.print_layout import TextBox, landscape, row_heights, spans
+from ttcs.workbook.print_layout import ANSWER_LINES, TextBox, landscape, row_heights, spans
 
 # (table, row, field): ("PL01.stations", "18859:after", "has_station"),
 # ("PL03.staff", "propagandists", "total"), ("PL03.training", "", "training_sessions"),
@@ -75,6 +75,7 @@ class Cell:
     wrap: bool = False
     ref: Ref | None = None  # what an input cell answers, for filling a workbook in
     shows: str | None = None  # the longest text a formula shows (for the row's height)
+    answer: bool = False  # a long text the commune writes: several lines, refitted on edit
 
 
 @dataclass
@@ -108,19 +109,33 @@ class TabLayout:
         """The table header, repeated on every printed page."""
         return (self.freeze_rows, self.freeze_rows) if self.freeze_rows else None
 
-    def heights(self) -> dict[int, float]:
-        """Row -> points: each row as tall as its wrapped text needs. A formula shows one
-        line (its value is the spreadsheet's to compute)."""
+    def heights(self, answers: Mapping[Ref, Any] | None = None) -> dict[int, float]:
+        """Row -> points: each row as tall as its wrapped text needs, the answers typed in
+        included; a long written answer gets at least :data:`ANSWER_LINES` lines. A formula
+        shows one line (its value is the spreadsheet's to compute)."""
         merged = spans(self.widths, self.merges, DEFAULT_WIDTH)
         boxes = ((cell.row, TextBox(
-            (cell.shows or "0") if cell.role == "live" else str(cell.value),
-            merged.get((cell.row, cell.col), self.widths.get(cell.col, DEFAULT_WIDTH)),
+            text, merged.get((cell.row, cell.col), self.widths.get(cell.col, DEFAULT_WIDTH)),
             font_size(cell.role), cell.role in BOLD_ROLES, cell.wrap))
-            for cell in self.cells if cell.value is not None)
+            for cell in self.cells for text in _texts(cell, answers or {}))
         return row_heights(boxes, BODY_SIZE, self.last_row)
+
+    @property
+    def fitted_rows(self) -> set[int]:
+        """Rows of a long written answer: their height follows what the commune types."""
+        return {cell.row for cell in self.cells if cell.answer}
 
     def add(self, row: int, col: int, value: str | int | None, role: Role, **extra) -> None:
         self.cells.append(Cell(row, col, value, role, **extra))
+
+
+def _texts(cell: Cell, answers: Mapping[Ref, Any]) -> tuple[str, ...]:
+    """What a cell shows, as far as its row's height goes: a long answer's room included."""
+    if cell.role == "live":
+        return (cell.shows or "0",)
+    shown = answers.get(cell.ref) if cell.ref else cell.value
+    room = ("\n" * (ANSWER_LINES - 1),) if cell.answer else ()
+    return room + ((str(shown),) if shown is not None else ())
 
 
 def font_size(role: Role) -> int:
@@ -169,7 +184,9 @@ def _tab(form: Form, tab: Tab, unit: Unit, texts: dict[str, str]) -> TabLayout:
     return layout
 
 
-def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, ref: Ref) -> None:
+def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, ref: Ref,
+           long: bool = False) -> None:
+    """An input cell; ``long``: a text the commune writes at length (an assessment)."""
     if spec.type == "yesno":
         layout.add(row, col, None, "input", validation="yesno",
                    choices=(form.yes_label, form.no_label), ref=ref)
@@ -182,7 +199,7 @@ def _input(layout: TabLayout, row: int, col: int, spec: FormField, form: Form, r
     elif spec.type == "date":
         layout.add(row, col, None, "input", validation="date", ref=ref)
     else:
-        layout.add(row, col, None, "input", wrap=spec.type == "text", ref=ref)
+        layout.add(row, col, None, "input", wrap=spec.type == "text", ref=ref, answer=long)
 
 
 def _units(layout: TabLayout, form: Form, block: UnitsBlock, unit: Unit, row: int,
@@ -248,7 +265,8 @@ def _items(layout: TabLayout, block: ItemsBlock, form: Form, row: int, table: st
         row += 1
     for spec in block.fields:
         layout.add(row, 1, spec.label, "label", wrap=True)
-        _input(layout, row, 2, spec, form, (table, "", spec.id))
+        # A titled block asks for assessments and contents; the untitled ones for names.
+        _input(layout, row, 2, spec, form, (table, "", spec.id), long=bool(block.title))
         if spec.type == "text":
             layout.merges.append((row, 2, row, 6))
         row += 1
@@ -265,7 +283,8 @@ def _sections(layout: TabLayout, block: SectionsBlock, row: int) -> int:
         layout.add(row, 1, section.id, "key")
         layout.add(row, 2, section.title + (" (bắt buộc)" if section.required else ""), "key",
                    wrap=True)
-        layout.add(row, 3, None, "input", wrap=True, ref=("sections", section.id, "answer"))
+        layout.add(row, 3, None, "input", wrap=True, ref=("sections", section.id, "answer"),
+                   answer=True)
     return row + 1
 
 

@@ -15,11 +15,12 @@ capital ``CAPITAL_EM``, a digit ``DIGIT_EM``; words wrap whole, a word longer th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 FONT = "Times New Roman"
@@ -43,6 +44,16 @@ LANDSCAPE_MARGINS = {"left": 20, "right": 15, "top": 30, "bottom": 20}
 HEADER_MARGIN = 10  # mm from the edge to the page number
 SMALLEST_PORTRAIT_SCALE = 0.8  # a tab narrower than this at portrait scale prints portrait
 PAGE_NUMBER = "Trang &P/&N"
+ANSWER_LINES = 5  # the least room a long written answer gets on paper
+
+
+class FittedRow(RowDimension):
+    """A row whose height is a starting point, not fixed (no ``customHeight``): Excel and
+    LibreOffice refit it to its text when a cell in it is edited."""
+
+    @property
+    def customHeight(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -123,11 +134,14 @@ def use_times_new_roman(book: Workbook) -> None:
 
 
 def set_up_page(sheet: Worksheet, *, wide: bool, title_rows: tuple[int, int] | None,
-                heights: Mapping[int, float]) -> None:
+                heights: Mapping[int, float], fitted: Collection[int] = ()) -> None:
     """A4, one page wide, page numbers "Trang x/y" in the top margin, the header rows on
-    every page, and every row at its computed height."""
+    every page, and every row at its computed height: fixed, but for the ``fitted`` rows."""
     for row, height in heights.items():
-        sheet.row_dimensions[row].height = height
+        if row in fitted:
+            sheet.row_dimensions[row] = FittedRow(sheet, index=row, ht=height)
+        else:
+            sheet.row_dimensions[row].height = height
     setup = sheet.page_setup
     setup.paperSize = sheet.PAPERSIZE_A4
     setup.orientation = "landscape" if wide else "portrait"

@@ -53,7 +53,7 @@ def render_workbook(form: Form, unit: Unit, texts: dict[str, str], path: Path,
     book.remove(book.active)
     for layout in workbook_layout(form, unit, texts):
         sheet = book.create_sheet(layout.name)
-        _sheet(sheet, layout)
+        _sheet(sheet, layout, answers or {})
         for cell in layout.cells:
             if answers and cell.ref in answers:
                 # Data, never a formula: text a commune typed as "=..." stays text.
@@ -69,7 +69,7 @@ def render_workbook(form: Form, unit: Unit, texts: dict[str, str], path: Path,
     return path
 
 
-def _sheet(sheet: Worksheet, layout: TabLayout) -> None:
+def _sheet(sheet: Worksheet, layout: TabLayout, answers: Mapping[Ref, Any]) -> None:
     validations: dict[tuple, DataValidation] = {}
     for cell in layout.cells:
         _write(sheet, cell)
@@ -91,7 +91,8 @@ def _sheet(sheet: Worksheet, layout: TabLayout) -> None:
         sheet.column_dimensions[get_column_letter(col)].width = width
     if layout.freeze_rows:
         sheet.freeze_panes = sheet.cell(layout.freeze_rows + 1, 1)
-    set_up_page(sheet, wide=layout.wide, title_rows=layout.title_rows, heights=layout.heights())
+    set_up_page(sheet, wide=layout.wide, title_rows=layout.title_rows,
+                heights=layout.heights(answers), fitted=layout.fitted_rows)
     # Locked cells (titles, headers, codes, names) are protected; input cells are not.
     # No password: a coordinator may unprotect a sheet to fix a layout by hand.
     sheet.protection.sheet = True
