@@ -385,8 +385,13 @@ def test_pl03_staff_matrix_per_unit_with_totals_and_training(book, form) -> None
     training = _columns(ws, heading + 1)
     assert list(training) == ["STT", "Đơn vị báo cáo", "Mã đơn vị"] + [
         f.label for f in block.fields if f.id in ("training_sessions", "training_participants")]
-    total = _row_of(ws, "Cộng toàn tỉnh", col=1, start=heading)
+    # the communes' own trainings only: the province's courses are in the report, counted once
+    total = _row_of(ws, "Cộng các đơn vị cấp xã (tự tổ chức)", col=1, start=heading)
     assert [ws.cell(total, c).value for c in (4, 5)] == [4 + 6 + 0, 40 + 90 + 0]
+    assert ws.cell(total + 1, 1).value == (
+        "Ghi chú: bảng chỉ gồm số liệu do các đơn vị cấp xã tự tổ chức; phần do tỉnh tổ chức "
+        "được kê trong báo cáo (mục B.III.2), mỗi lớp tính một lần, không cộng vào bảng này.")
+    assert "Cộng toàn tỉnh" not in [ws.cell(r, 1).value for r in range(heading, ws.max_row + 1)]
     assert [ws.cell(heading + 2, c).value for c in range(1, 6)] == [1, "Phường Đồng Thuận", B,
                                                                     6, 90]
 

@@ -141,6 +141,10 @@ STATUS_FILLS: dict[str, str] = {
 DEFAULT_WIDTH = 10.0  # characters: a column the tab gives no width
 NOT_APPLICABLE_FILL = "F2F2F2"  # a field that does not apply to the row's period
 NO_ANSWER = "(Chưa có đơn vị nào trả lời)"
+# An items table holds what each commune did itself; the province's own part is in the report.
+OWN_TOTAL = "Cộng các đơn vị cấp xã (tự tổ chức)"
+OWN_NOTE = ("Ghi chú: bảng chỉ gồm số liệu do các đơn vị cấp xã tự tổ chức; phần do tỉnh tổ chức "
+            "được kê trong báo cáo{where}, mỗi lớp tính một lần, không cộng vào bảng này.")
 AS_OF_PREFIX = "Tình hình lúc"  # when the run looked: all a quiet night changes
 UNIT_WORDS = {"before": "đơn vị cũ"}  # the rows a before-01/7/2025 figure counts
 COUNT_MEASURES = ("count_yes", "count_positive")
@@ -602,10 +606,12 @@ def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> N
         b.row([SummaryCell(n, "center"), SummaryCell(row.get("unit_name"), "text"),
                SummaryCell(row.get("unit_code"), "center")]
               + [_value_cell(ctx.form, f, row.get(f.id)) for f in fields])
-    number = b.row([SummaryCell("Cộng toàn " + ctx.province_word, "total")]
-                   + [SummaryCell(None, "total")] * (ident - 1)
+    number = b.row([SummaryCell(OWN_TOTAL, "total")] + [SummaryCell(None, "total")] * (ident - 1)
                    + [_total_cell(f, rows) for f in fields])
     b.tab.merges.append((number, 1, number, ident))
+    section = _OUTLINE_IN_TITLE.search(block.title or "")
+    b.span(OWN_NOTE.format(where=f" (mục {section.group(1)})" if section else ""), "note", 1,
+           width)
 
 
 def _appendix_widths(tab: Tab) -> list[float]:
