@@ -9,6 +9,7 @@ import email.policy
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -36,6 +37,7 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     summary = openpyxl.load_workbook(folder / "out" / "tong-hop.xlsx", read_only=True)
     assert summary.sheetnames == ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03",
                                   "Tình trạng", "Lỗi", "Đánh giá"]
+    check_review(summary["Lỗi"], document)
     status = cli("status", "--config", str(folder / "campaign.yaml"), "--json")
     assert json.loads(status.stdout) == document
     contacts = (folder / "contacts.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -43,6 +45,24 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     assert all("@demo.invalid" in line for line in contacts[1:])
     check_mail(folder)
     check_reminders_after(folder)
+
+
+# What the night's review says about the demo's units that wrote it on purpose (ttcs/demo.py).
+REVIEW_WARNINGS = {"trùng hoàn toàn với nội dung của 1 đơn vị khác": 2,
+                   "quá ngắn so với yêu cầu": 1, 'ghi "12 bảng tin"': 1,
+                   "có đài truyền thanh, trong khi": 1}
+
+
+def check_review(sheet: Any, document: dict[str, Any]) -> None:
+    """Each review warning on the "Lỗi" tab on exactly the units that wrote it, each of which
+    counts it among its warnings in status.json."""
+    rows = [(row[1], str(row[7])) for row in sheet.iter_rows(values_only=True)
+            if row and row[5] == "Cảnh báo"]
+    warned = {unit["code"]: unit["warnings"] for unit in document["units"]}
+    for words, units in REVIEW_WARNINGS.items():
+        found = {code for code, message in rows if words in message}
+        assert len(found) == units, words
+        assert all(warned[code] >= 1 for code in found)
 
 
 def check_mail(folder: Path) -> None:

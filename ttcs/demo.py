@@ -127,6 +127,53 @@ def _with_warning(answers: dict[Ref, Any], code: str) -> dict[Ref, Any]:
     return warned
 
 
+# Two communes paste the same long assessment (the night's review warns on both).
+PASTED = ("Khó khăn: kinh phí cho hoạt động thông tin cơ sở còn hạn chế, thiết bị xuống cấp, "
+          "đội ngũ làm công tác thông tin cơ sở kiêm nhiệm nhiều việc.")
+TOO_SHORT = "Thuận lợi."  # a required assessment, below the form's minimum length
+BOARDS_WRITTEN = 12  # "có 12 bảng tin" in a text, against the unit's own table
+
+
+def _with_review_findings(form: Form, on_time: list[registry.Unit],
+                          stories: dict[str, Story]) -> None:
+    """Five units that submit on time what the night's review warns about: a pasted text (two
+    units), a too-short assessment, a count in a text against the table, a merger that lost
+    its station."""
+    merged = next(u for u in on_time if u.predecessors)
+    rest = [u for u in on_time if u is not merged]
+    mismatched = next(u for u in rest[3:] if BOARDS_WRITTEN not in _boards(stories[u.code]))
+    for unit in rest[:2]:
+        stories[unit.code].answers[("sections", "C.2", "answer")] = PASTED
+    stories[rest[2].code].answers[("sections", "C.1", "answer")] = TOO_SHORT
+    answers = stories[mismatched.code].answers
+    answers[("sections", "B.I.4.a", "answer")] += (
+        f" Toàn xã có {BOARDS_WRITTEN} bảng tin điện tử công cộng đặt tại các nhà văn hóa.")
+    _lost_station(form, merged, stories[merged.code].answers)
+
+
+def _boards(story: Story) -> set[int]:
+    """Every bulletin-board count the review may read a text's number as."""
+    counts = {v for ref, v in story.answers.items()
+              if ref[0] == "PL02.web_boards" and ref[2] in ("boards", "boards_connected")}
+    before = [v for ref, v in story.answers.items()
+              if ref[0] == "PL02.web_boards" and ref[2] == "boards" and ref[1].endswith(":before")]
+    return counts | {sum(before)}
+
+
+def _lost_station(form: Form, unit: registry.Unit, answers: dict[Ref, Any]) -> None:
+    """The new unit declares no station though its first old unit had one."""
+    first = f"{unit.predecessors[0].code}:before"
+    if answers[("PL01.stations", first, "has_station")] == form.no_label:
+        answers.update({("PL01.stations", first, "has_station"): form.yes_label,
+                        ("PL01.stations", first, "kind_fm"): form.yes_label})
+        for kind in ("kind_wired", "kind_it", "converted_to_it"):
+            answers[("PL01.stations", first, kind)] = form.no_label
+    after = f"{unit.code}:after"
+    for name in ("has_station", "kind_wired", "kind_fm", "kind_it", "converted_to_it"):
+        answers[("PL01.stations", after, name)] = form.no_label
+    answers[("PL01.stations", after, "it_clusters")] = 0
+
+
 def _odd(answers: dict[Ref, Any], form: Form) -> dict[Ref, Any]:
     """What communes really type: units after numbers, x for yes, NFD text, '=' in text."""
     odd: dict[Ref, Any] = {}
@@ -188,6 +235,8 @@ def prepare(folder: Path, campaign: Campaign, form: Form, province: str,
         stories[unit.code].answers = valid_answers(form, unit, rng)
         if stories[unit.code].archetype == "warnings":
             stories[unit.code].answers = _with_warning(stories[unit.code].answers, unit.code)
+    _with_review_findings(form, [u for u in expected if stories[u.code].archetype == "on_time"],
+                          stories)
     campaign_path = _write_campaign(folder, campaign, info.code, excluded)
     _write_province_answers(campaign_path, form, campaign.title)
     _write_contacts(folder / "contacts.csv", units)

@@ -13,16 +13,7 @@ from typing import Any
 from ttcs.campaign.registry import Unit
 from ttcs.workbook.form import Form
 from ttcs.workbook.layout import Ref
-
-
-def assessment(unit: Unit) -> str:
-    """A unit's own assessment text: its own plan number and date, so no two units paste the
-    same text (the night's review would warn), and no count a table could contradict."""
-    draw = random.Random(unit.code)  # not the answers' generator: their values stay as they are
-    return (f"Đơn vị đã ban hành Kế hoạch số {draw.randint(10, 199)}/KH-UBND ngày "
-            f"{draw.randint(1, 28)}/{draw.randint(1, 12)}/{draw.randint(2021, 2023)} và triển "
-            "khai đầy đủ; hệ thống truyền thanh hoạt động ổn định, nội dung tuyên truyền kịp "
-            "thời.")
+from ttcs.workbook.sample_texts import BANKS, slots, write
 
 
 def _station(rng: random.Random, urban: bool) -> dict[str, Any]:
@@ -63,6 +54,22 @@ def _keep_after_merger(station: dict[str, Any], web: dict[str, Any], had_station
     web["boards"] = max(web["boards"], boards_before)
 
 
+def written_texts(form: Form, unit: Unit, answers: dict[Ref, Any]) -> dict[Ref, str]:
+    """The unit's assessments and the appendices' text items, drawn from its own generator (not
+    the answers': their values stay as they are); a count in a text is the unit's own figure."""
+    draw = random.Random(unit.code)
+    values = slots(draw, {"propagandists": answers[("PL03.staff", "propagandists", "total")]})
+    written: dict[Ref, str] = {}
+    for section in form.sections.commune_sections:
+        written[("sections", section.id, "answer")] = write(
+            draw, BANKS[section.id], values, section.required)
+    for name, block in form.tables.items():
+        for field in block.fields:
+            if field.id in BANKS:
+                written[(name, "", field.id)] = write(draw, BANKS[field.id], values, False)
+    return {ref: text for ref, text in written.items() if text}
+
+
 def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     """Complete, rule-abiding answers for every input cell of ``unit``'s workbook."""
     yes_no = {True: form.yes_label, False: form.no_label}
@@ -94,8 +101,7 @@ def valid_answers(form: Form, unit: Unit, rng: random.Random) -> dict[Ref, Any]:
     answers[("PL03.training", "", "training_participants")] = sessions * rng.randint(10, 40)
     # The trainings the commune organised itself (the province's own are in its file).
     answers[("PL03.training", "", "training_contents")] = "Kỹ năng tuyên truyền; chuyển đổi số"
-    for section in form.sections.commune_sections:
-        answers[("sections", section.id, "answer")] = assessment(unit)
+    answers |= written_texts(form, unit, answers)
     answers[("confirmation.confirm", "", "preparer_name")] = "Nguyễn Văn An"
     answers[("confirmation.confirm", "", "preparer_position")] = "Công chức văn hóa - xã hội"
     answers[("confirmation.confirm", "", "preparer_phone")] = "0912 345 678"
