@@ -1,16 +1,17 @@
 """What every flow shares for the coordinator: a run name saying what the run stands for, and
 the alert sent when a run fails or crashes.
 
-    @flow(name="report", flow_run_name=run_name,
+    @flow(name="nightly", flow_run_name=run_name,
           on_failure=[alert_coordinators], on_crashed=[alert_coordinators])
 
-The name reads the run's ``config`` and its time, ``now`` (or ``as_of``, the report's); without
-either, the current time.
+The name reads the run's ``config`` and its time, ``now``; without it, the current time. The
+report is named after the run it reports on (:func:`report_run_name`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from ttcs.reminders import alerts
 from ttcs.vi_format import moment
 
 FALLBACK_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # every campaign's so far; used when none loads
+LATEST = "lượt chạy mới nhất"
 
 
 def title(flow: str, config: str | None, now: dt.datetime | str | None) -> str:
@@ -35,18 +37,35 @@ def title(flow: str, config: str | None, now: dt.datetime | str | None) -> str:
     fails with the reason)."""
     when = dt.datetime.fromisoformat(now) if isinstance(now, str) else now
     when = when or dt.datetime.now(dt.UTC)
+    return _named(flow, config, lambda tz: moment(when, tz))
+
+
+def _named(flow: str, config: str | None, when: Callable[[dt.tzinfo], str]) -> str:
+    """"<flow> <when(the campaign's zone)> — <province>"."""
     try:
         campaign = load_campaign(config)
     except Exception:  # a name never fails a run
-        return f"{flow} {moment(when, FALLBACK_TZ)}"
-    return f"{flow} {moment(when, campaign.tz)} — {campaign.province_info.name}"
+        return f"{flow} {when(FALLBACK_TZ)}"
+    return f"{flow} {when(campaign.tz)} — {campaign.province_info.name}"
 
 
 def run_name() -> str:
-    """The ``flow_run_name`` callable of every flow: :func:`title` of the current run."""
+    """The ``flow_run_name`` callable of every flow but the report: :func:`title` of the
+    current run."""
     parameters = current_run.parameters
-    return title(current_run.flow_name, parameters.get("config"),
-                 parameters.get("now") or parameters.get("as_of"))
+    return title(current_run.flow_name, parameters.get("config"), parameters.get("now"))
+
+
+def report_run_name() -> str:
+    """The report's name: the time of the run it reports on, which ``ttcs report`` passes as
+    ``as_of``. Started without one (the on-demand deployment), it reports the latest run,
+    not known before the flow reads the store: "report lượt chạy mới nhất — …", never the
+    wall clock."""
+    parameters = current_run.parameters
+    as_of = parameters.get("as_of")
+    if as_of:
+        return title(current_run.flow_name, parameters.get("config"), as_of)
+    return _named(current_run.flow_name, parameters.get("config"), lambda _: LATEST)
 
 
 def _one_line(text: object) -> str:

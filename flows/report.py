@@ -9,13 +9,13 @@ from typing import Any
 
 from prefect import flow
 
-from flows.hooks import alert_coordinators, run_name
+from flows.hooks import alert_coordinators, report_run_name
 from tasks.report import prepare_report, write_appendix_file, write_draft_file
 from ttcs.report.draft import coverage_sentence, unanswered
 
 
 @flow(name="report", description="Dự thảo báo cáo tổng kết (.docx) và Phụ lục 01–03 (.xlsx) "
-      "từ lượt chạy mới nhất.", flow_run_name=run_name, on_failure=[alert_coordinators],
+      "từ lượt chạy mới nhất.", flow_run_name=report_run_name, on_failure=[alert_coordinators],
       on_crashed=[alert_coordinators])
 def report(config: str | None = None, as_of: dt.datetime | None = None,
            out: str | None = None) -> dict[str, Any]:

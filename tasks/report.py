@@ -40,7 +40,8 @@ def write_draft_file(report: ReportInput, out: str | None) -> Path:
     province = [report.province.created or "", *report.province.issue_lines()]
     create_markdown_artifact(
         f"Dự thảo báo cáo: `{path}`\n\n{coverage_sentence(report)}\n\n"
-        + (f"Mục Sở cần điền: {', '.join(missing)}" if missing else "Sở đã điền đủ các mục.")
+        + (f"Mục Sở cần điền hoặc sửa: {', '.join(missing)}" if missing
+           else "Sở đã điền đủ các mục.")
         + "".join(f"\n\n{line}" for line in province if line),
         key="report-draft", description="Dự thảo báo cáo tổng kết")
     return path

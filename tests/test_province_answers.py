@@ -91,8 +91,11 @@ def test_unreadable_cell_is_an_issue_with_sheet_and_cell(form, tmp_path: Path) -
     sheet = _fill(path, form, sessions_cell="mười")[PROVINCE_TAB]
     row = _rows_of(sheet, form.province.trainings.number_label) + 1
     loaded = load_province_answers(path, form)
-    assert loaded.trainings[0] == ProvinceTraining(None, 240, TRAININGS[0][2])
-    assert len(loaded.trainings) == 2 and loaded.answers["A.1"] == PLAN
+    # The row is left out, never a class of 0 sessions; the other row still counts.
+    assert loaded.trainings == [ProvinceTraining(2, 1234, TRAININGS[1][2])]
+    assert loaded.answers["A.1"] == PLAN
+    [note] = loaded.unreadable["B.III.2"]
+    assert note.startswith(f"dòng {row} chưa được tính vì ô B{row} không đọc được: ")
     [issue] = loaded.issues
     assert (issue.sheet, issue.cell, issue.field, issue.kind) == (PROVINCE_TAB, f"B{row}",
                                                                    "sessions", "invalid")
@@ -133,7 +136,9 @@ def test_terminal_lines_are_capped(form, tmp_path: Path) -> None:
     assert lines[:5] == [f'Trang "{PROVINCE_TAB}" — {i.message}' for i in loaded.issues[:5]]
     assert lines[5:] == [f"và 2 lỗi khác trong {path}"]
     assert lines[0].startswith(f'Trang "{PROVINCE_TAB}" — Ô B{first} ("Số buổi"): ')
-    assert loaded.unreadable["B.III.2"][0].startswith(f"ô B{first} không đọc được: ")
+    assert loaded.unreadable["B.III.2"][0].startswith(
+        f"dòng {first} chưa được tính vì ô B{first} không đọc được: ")
+    assert loaded.trainings == []
     assert len(loaded.unreadable["B.III.2"]) == 7
 
 
@@ -168,12 +173,12 @@ def test_google_tab_created_in_one_request_and_read_in_one(form, google) -> None
     loaded = google_province_answers(api, summary_id, form, TITLE)
     assert google.counts(summary_id) == {"values.get": 1}
     assert loaded.created is None and loaded.answers == {"A.1": PLAN}
-    assert loaded.trainings == [ProvinceTraining(3, 240, TRAININGS[0][2]),
-                                ProvinceTraining(None, 1234, "Vận hành")]
+    assert loaded.trainings == [ProvinceTraining(3, 240, TRAININGS[0][2])]  # "mười" row out
     assert [(i.sheet, i.cell, i.field) for i in loaded.issues] == [
         (PROVINCE_TAB, f"C{a1_row + 1}", "A.2"), (PROVINCE_TAB, f"B{first + 1}", "sessions")]
     assert [note.split(":")[0] for notes in loaded.unreadable.values() for note in notes] == [
-        f"ô C{a1_row + 1} không đọc được", f"ô B{first + 1} không đọc được"]
+        f"ô C{a1_row + 1} không đọc được", f"dòng {first + 1} chưa được tính vì ô B{first + 1} "
+        "không đọc được"]
     assert list(loaded.unreadable) == ["A.2", "B.III.2"]
     assert PROVINCE_TAB in loaded.source and summary_id in loaded.source
 

@@ -5,22 +5,28 @@ parser on the real outline and on a typist's variants; `ttcs report` on a real s
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 from openpyxl import load_workbook
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
 from tests.conftest import OUTLINE, cli
 from tests.report_setup import campaign_with_a_run
 from ttcs.campaign import registry
 from ttcs.campaign.settings import load_campaign
+from ttcs.errors import UserError
 from ttcs.outputs.consolidate import consolidate
 from ttcs.outputs.run_result import RunResult, UnitResult
 from ttcs.report import figures as figure_text
-from ttcs.report.build import APPENDIX_NAME, write_appendices
+from ttcs.report.build import APPENDIX_NAME, write_appendices, write_report_draft
 from ttcs.report.draft import (
+    DRAFT_NAME,
     ReportInput,
     coverage_sentence,
     placeholder,
@@ -145,6 +151,11 @@ def _after(paragraphs: list[str], heading: str, count: int = 12) -> list[str]:
     return paragraphs[start + 1:start + 1 + count]
 
 
+def _bullet(paragraphs: list[str], heading: str) -> str:
+    """The line of an outline bullet answered by a figure: "<bullet>: <figure>"."""
+    return next(p for p in paragraphs if p.startswith(f"{heading.rstrip('.')}: "))
+
+
 # --- the outline ---------------------------------------------------------------------------
 
 
@@ -225,13 +236,37 @@ def test_heading_block_and_title(docx_path, report) -> None:
     assert doc.paragraphs[title].runs[0].bold and doc.paragraphs[title].runs[0].font.size.pt == 14
 
 
-def test_every_outline_heading_in_order_with_its_numbering(paragraphs) -> None:
-    headings = [item.heading for item in load_outline(OUTLINE).items()]
+def test_every_outline_heading_in_order_with_its_numbering(docx_path) -> None:
+    """In order; A–D, I–IV and "1." as Word's Heading 1/2/3 (the navigation pane); a bullet
+    answered by a figure starts its figure's line."""
+    doc = Document(str(docx_path))
+    found = [(p.text, p.style.name) for p in doc.paragraphs]
+    items = load_outline(OUTLINE).items()
+    levels = {"section": "Heading 1", "part": "Heading 2", "number": "Heading 3"}
     position = -1
-    for heading in headings:  # each after the one before it (some headings repeat)
-        position = paragraphs.index(heading, position + 1)
-    assert [p for p in paragraphs if p[:2] in ("A.", "B.", "C.", "D.")] == [
-        h for h in headings if h[:2] in ("A.", "B.", "C.", "D.")]
+    for item in items:  # each after the one before it (some headings repeat)
+        position = next(i for i in range(position + 1, len(found))
+                        if found[i][0] == item.heading
+                        or (item.is_bullet and found[i][0].startswith(
+                            f"{item.heading.rstrip('.')}: ")))
+        assert found[position][1] == levels.get(item.kind, "Normal"), item.heading
+    assert [text for text, style in found if style.startswith("Heading")] == [
+        item.heading for item in items if item.kind in levels]
+    assert sum(style == "Heading 1" for _, style in found) == 4
+
+
+def test_headings_look_as_the_body_bold_times_new_roman_black(docx_path) -> None:
+    doc = Document(str(docx_path))
+    for name in ("Heading 1", "Heading 2", "Heading 3"):
+        style = doc.styles[name]
+        assert (style.font.name, style.font.size.pt, style.font.bold) == (
+            "Times New Roman", 14, True)
+        assert str(style.font.color.rgb) == "000000" and style.font.color.theme_color is None
+        assert "Theme" not in style.element.rPr.rFonts.xml
+        assert style.paragraph_format.space_before.pt == 0
+        assert round(style.paragraph_format.first_line_indent.mm, 1) == 12.7
+    heading = next(p for p in doc.paragraphs if p.style.name == "Heading 2")
+    assert heading.runs[0].bold and heading.runs[0].font.size.pt == 14
 
 
 def test_each_b_figure_equals_the_consolidation_with_its_coverage(paragraphs, report) -> None:
@@ -246,15 +281,28 @@ def test_each_b_figure_equals_the_consolidation_with_its_coverage(paragraphs, re
         assert number(ind["value"]) in line
     station = indicators["pl01_before_station"]
     assert station["value"] == 3  # Dân Hóa, Bắc Lý, Quang Phú
-    bullet = _after(paragraphs, "- Số lượng xã, phường, thị trấn có đài truyền thanh trước "
-                                "ngày 01/7/2025.", 1)[0]
-    assert bullet.startswith("Kết quả: 3 ")
+    bullet = _bullet(paragraphs, "- Số lượng xã, phường, thị trấn có đài truyền thanh trước "
+                                 "ngày 01/7/2025.")
+    assert bullet.endswith("trước ngày 01/7/2025: " + figure_text.result(
+        "pl01_before_station", indicators) + ". Phạm vi: "
+        + figure_text.scope(station, 3, 5) + ".")
     if "rate" in station:  # the consolidation's per-figure coverage (issue 12)
         assert f"{station['covered']}/{station['expected']}" in bullet
         assert percent(100 * station["rate"]) in bullet
-    clusters = _after(paragraphs, "- Số lượng cụm thu phát thanh ứng dụng CNTT-VT/tổng số thôn, "
-                                  "tổ dân phố, khu dân cư.", 1)[0]
-    assert clusters.startswith("Kết quả: 42 (trên 43 (tổng số thôn")
+    clusters = _bullet(paragraphs, "- Số lượng cụm thu phát thanh ứng dụng CNTT-VT/tổng số thôn, "
+                                   "tổ dân phố, khu dân cư.")
+    assert clusters.endswith("dân cư: 42 (trên 43: tổng số thôn, tổ dân phố, khu dân cư; "
+                             "tỷ số 0,98 lần). Phạm vi: 3/5 đơn vị đã báo cáo.")
+    # B.I.2.a: each "+" bullet with its own figure, never two bare "Kết quả" lines.
+    connected = _after(paragraphs, "- Số lượng bảng tin điện tử công cộng được kết nối với Hệ "
+                                   "thống thông tin nguồn tỉnh.", 2)
+    assert [line.split(" (")[0] for line in connected] == [
+        "+ Số lượng được kết nối trước ngày 01/7/2025: 3",
+        "+ Số lượng được kết nối sau ngày 01/7/2025: 7"]
+    assert "(trên 8: tổng số bảng tin điện tử công cộng trước ngày 01/7/2025; tỷ số 0,38 " \
+           "lần)" in connected[0]
+    assert not any(p.startswith("Kết quả:") for p in paragraphs)
+    assert not [p for p in paragraphs if re.search(r"\([^()]*\(", p) and "Phạm vi" in p]
 
 
 def test_coverage_sentence_names_the_missing_units_and_never_counts_them(paragraphs,
@@ -320,23 +368,64 @@ def test_no_province_training_is_a_placeholder(report, tmp_path) -> None:
         "Tổng cộng toàn tỉnh: 10 buổi tập huấn, bồi dưỡng; 130 lượt người")
 
 
-def test_an_unreadable_province_cell_is_noted_at_its_placeholder(report, form,
-                                                                 tmp_path) -> None:
-    notes = {"B.I.3.b": ["ô C9 không đọc được: ô báo lỗi #REF!"],
-             "B.III.2": ["ô B20 không đọc được: \"mười\" không phải số"]}
-    province = ProvinceAnswers({}, [PROVINCE_TRAINING], "kiểm thử", [], notes)
+def test_an_unreadable_training_row_is_shown_unread_and_never_counted(report, form,
+                                                                      tmp_path) -> None:
+    """A real province file: one readable training row, one with "hai buổi" as its sessions,
+    and an unreadable answer (a formula error)."""
+    path = tmp_path / "tinh-tra-loi.xlsx"
+    write_province_answers_template(path, form, "Tổng kết")
+    book = load_workbook(path)
+    sheet = book.active
+    rows = list(sheet.iter_rows())
+    first = next(r[0].row for r in rows if r[0].value == "STT") + 1
+    for row, values in ((first, (2, 40, PROVINCE_TRAINING.content)),
+                        (first + 1, ("hai buổi", 30, "Sử dụng phần mềm biên tập"))):
+        for col, value in enumerate(values, start=2):
+            sheet.cell(row, col).value = value
+    next(r for r in rows if r[0].value == "B.I.3.b")[2].value = "=1/0"
+    book.save(path)
+    province = load_province_answers(path, form)
+    assert province.trainings == [PROVINCE_TRAINING]
     with_notes = ReportInput(report.campaign, report.result, form, report.outline, province)
     texts = [p.text for p in Document(str(write_draft(with_notes, tmp_path / "d.docx"))
                                       ).paragraphs]
     asked = dict(province_items(form))
-    assert (f"[Sở điền: {asked['B.I.3.b']} — ô C9 không đọc được: ô báo lỗi #REF!]"
-            in texts)
-    # A training read beside an unreadable cell: both shown, the item still to be written.
-    assert "[Sở điền: các lớp tập huấn, bồi dưỡng do Sở tổ chức (số buổi, số lượt người, nội " \
-           "dung) — ô B20 không đọc được: \"mười\" không phải số]" in texts
-    assert any(t.startswith("- Lớp do tỉnh tổ chức thứ 1: 2 buổi") for t in texts)
+    assert any(t.startswith(f"[Sở điền: {asked['B.I.3.b']} — ô C") for t in texts)
+    unread = next(t for t in texts if t.startswith("[Sở sửa: "))
+    assert unread.startswith("[Sở sửa: dòng lớp tập huấn do Sở tổ chức không đọc được")
+    assert f"dòng {first + 1} chưa được tính vì ô B{first + 1} không đọc được: " in unread
+    assert '"hai buổi"' in unread and not any(t.startswith("[Sở điền: các lớp") for t in texts)
+    assert [t for t in texts if t.startswith("- Lớp do tỉnh")] == [
+        "- Lớp do tỉnh tổ chức thứ 1: 2 buổi, 40 lượt người; nội dung: "
+        f"{PROVINCE_TRAINING.content}."]
+    total = next(t for t in texts if t.startswith("Tổng cộng toàn tỉnh"))
+    assert total.startswith("Tổng cộng toàn tỉnh: 12 buổi tập huấn, bồi dưỡng; 170 lượt người")
+    assert "và 1 lớp do tỉnh tổ chức" in total
+    # Still to correct while a row is unreadable; done once every row reads.
     assert {"B.I.3.b", "B.III.2"} <= set(unanswered(with_notes))
     assert "B.III.2" not in unanswered(report)
+
+
+def test_the_draft_is_written_as_the_other_outputs(report, tmp_path) -> None:
+    """Permissions of the umask (0644, as the Phụ lục), a killed run's temporary files
+    removed, and a folder that refuses the file is one Vietnamese line."""
+    out = tmp_path / "out"
+    out.mkdir()
+    left = [out / f".{DRAFT_NAME}.4242.tmp", out / f".{APPENDIX_NAME}.4242.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    umask = os.umask(0o022)
+    try:
+        draft = write_report_draft(report, out)
+        appendices = write_appendices(report, out)
+    finally:
+        os.umask(umask)
+    assert draft.stat().st_mode & 0o777 == appendices.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in out.iterdir()) == [DRAFT_NAME, APPENDIX_NAME]
+    with pytest.raises(UserError) as refused:
+        write_draft(report, Path("/sys/ttcs-report/d.docx"))
+    assert str(refused.value) == ("không ghi được dự thảo /sys/ttcs-report/d.docx "
+                                  "(không có quyền truy cập)")
 
 
 def test_appendices_recipients_and_signature(docx_path, paragraphs) -> None:
@@ -383,7 +472,15 @@ def test_cli_report_writes_the_draft_and_the_appendices(prefect_harness, campaig
                                            "do tỉnh trả lời")
     assert load_province_answers(province_file, form).issues == []
     assert "Tổng hợp từ 3/78 đơn vị cấp xã đã nộp; chưa nộp:" in done.stdout
+    assert "Lượt chạy 1 lúc 30/09/2025 22:00\n" in done.stdout  # the run's time, not ISO
+    assert "Mục Sở cần điền hoặc sửa (tô vàng trong dự thảo): A.1, A.2, " in done.stdout
     assert "B.I.3.a, B.I.3.b" in done.stdout
+    # The Prefect run is named after the run it reports on, not the wall clock.
+    name = "report 30/09/2025 22:00 — Quảng Trị"
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            name=FlowRunFilterName(any_=[name])))
+    assert [r.parameters["config"] for r in runs] == [str(campaign_file)]
     texts = [p.text for p in Document(str(out / "bao-cao-du-thao.docx")).paragraphs]
     assert "BÁO CÁO" in texts and "Tổng kết thông tin cơ sở" in texts
     asked = province_items(form)
@@ -419,6 +516,8 @@ def test_a_filled_province_file_is_kept_and_read(campaign_file, form, tmp_path) 
 @pytest.mark.parametrize(("args", "words"), [
     (["--as-of", "hôm qua"], "--as-of 'hôm qua' không đúng dạng ISO 8601"),
     (["--as-of", "2025-01-01T00:00:00"], "chưa có lượt chạy nào trước 2025-01-01T00:00:00+07:00"),
+    (["--out", "/sys/ttcs-report"], "không ghi được vào thư mục /sys/ttcs-report (không có "
+                                    "quyền truy cập)"),  # before any run: no failure alert
 ])
 def test_cli_report_bad_input_is_one_line_exit_2(campaign_file, args, words) -> None:
     done = cli("report", "--config", str(campaign_file), *args)

@@ -3,6 +3,7 @@ the run at --as-of), through the `report` flow on the configured or a local Pref
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +12,7 @@ import typer
 from ttcs.cli.common import console, err_console, flow_result, one_line_errors
 from ttcs.cli.nightly import parse_time
 from ttcs.cli.units import ConfigOption
-from ttcs.errors import UserError
-
-
-def _check_out(out: Path | None) -> None:
-    if out is not None and out.exists() and not out.is_dir():
-        raise UserError(f"--out '{out}' là một tệp, không phải thư mục")
+from ttcs.vi_format import moment
 
 
 @one_line_errors
@@ -30,16 +26,16 @@ def report(
     """Dự thảo báo cáo tổng kết (.docx) và Phụ lục 01–03 (.xlsx) từ lượt chạy mới nhất."""
     from ttcs.backends.select import check_backend
     from ttcs.campaign.settings import load_campaign
-    from ttcs.report.build import find_run
+    from ttcs.report.build import check_out_dir, run_time
     from ttcs.state.store import check_database
 
     campaign = load_campaign(config)
-    _check_out(out)
+    check_out_dir(out or campaign.output_dir)  # a typing mistake: no run, no alert
     check_database(campaign.database)
     when = parse_time(as_of, campaign, "--as-of")
-    find_run(campaign, when)  # no run, no outline: one line before any server starts
+    reported = run_time(campaign, when)  # no run, no outline: one line before any server starts
     check_backend(campaign)  # nor a broken Google key
-    print_report(run_report(config, when, out))
+    print_report(run_report(config, reported, out))
 
 
 def run_report(config: Path | None, as_of: Any, out: Path | None) -> dict[str, Any]:
@@ -59,11 +55,12 @@ def print_report(document: dict[str, Any]) -> None:
                       soft_wrap=True)
     for line in document["province_issues"]:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
-    console.print(f"Lượt chạy {document['run_id']} lúc {document['as_of']}")
+    when = dt.datetime.fromisoformat(document["as_of"])
+    console.print(f"Lượt chạy {document['run_id']} lúc {moment(when, when.tzinfo or dt.UTC)}")
     console.print(document["coverage"], highlight=False, soft_wrap=True)
     console.print(f"Đã ghi dự thảo [bold]{document['draft']}[/] và phụ lục "
                   f"[bold]{document['appendices']}[/]", soft_wrap=True)
     if document["unanswered"]:
-        console.print("Mục Sở cần điền (đang để [Sở điền: …] trong dự thảo): "
+        console.print("Mục Sở cần điền hoặc sửa (tô vàng trong dự thảo): "
                       + ", ".join(document["unanswered"]), highlight=False, markup=False,
                       soft_wrap=True)

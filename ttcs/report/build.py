@@ -4,11 +4,12 @@ to the output folder as the draft (.docx) and the Phụ lục 01–03 workbook (
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 from ttcs.backends import SummarySheet
 from ttcs.campaign.settings import Campaign
-from ttcs.errors import UserError
+from ttcs.errors import UserError, os_reason
 from ttcs.outputs import run_result
 from ttcs.outputs.summary import summary_model
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
@@ -20,6 +21,21 @@ from ttcs.workbook.form import load_form
 
 APPENDIX_NAME = "phu-luc.xlsx"
 APPENDIX_TAB_PREFIX = "Phụ lục"
+# What a killed report run may leave (draft.temporary_path, summary_xlsx's temporary file)
+LEFTOVERS = (f".{DRAFT_NAME}.*.tmp", f".{APPENDIX_NAME}.*.tmp")
+
+
+def check_out_dir(out: Path) -> None:
+    """The output folder exists (made if missing) and takes a file: checked by the CLI before
+    the flow starts, so a mistyped --out is one line and exit 2, not a failed run."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"'{out}' là một tệp, không phải thư mục")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise UserError(f"không ghi được vào thư mục {out} ({os_reason(exc)})") from None
 
 
 def find_run(campaign: Campaign, as_of: dt.datetime | None = None) -> int:
@@ -31,6 +47,13 @@ def find_run(campaign: Campaign, as_of: dt.datetime | None = None) -> int:
         when = f" trước {as_of.isoformat()}" if as_of else ""
         raise UserError(f"chưa có lượt chạy nào{when}; hãy chạy 'ttcs nightly' trước")
     return run_id
+
+
+def run_time(campaign: Campaign, as_of: dt.datetime | None = None) -> dt.datetime:
+    """The as-of time of the run :func:`find_run` picks: given to the flow, it names the run
+    and keeps the report on that run even if a nightly finishes meanwhile."""
+    store = open_store(campaign.database)
+    return store.run(find_run(campaign, as_of))["as_of"]
 
 
 def load_report(campaign: Campaign, as_of: dt.datetime | None = None,
@@ -53,5 +76,15 @@ def write_appendices(report: ReportInput, out: Path) -> Path:
     return write_summary_xlsx(appendices, out / APPENDIX_NAME)
 
 
+def remove_leftovers(out: Path) -> list[Path]:
+    """The temporary files a killed report run left in ``out``; removed, and returned."""
+    found = [path for pattern in LEFTOVERS for path in out.glob(pattern)]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def write_report_draft(report: ReportInput, out: Path) -> Path:
+    """The draft, after removing what a killed run left (the appendices are written next)."""
+    remove_leftovers(out)
     return write_draft(report, out / DRAFT_NAME)

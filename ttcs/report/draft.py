@@ -12,7 +12,6 @@ gap. Only accepted submissions are counted; the units without one are named as m
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,12 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from ttcs.campaign.settings import Campaign
+from ttcs.errors import UserError, os_reason
 from ttcs.outputs.run_result import RunResult
 from ttcs.outputs.summary import committee_line, vi_date
 from ttcs.report import figures as figure_text
@@ -48,6 +48,12 @@ RECIPIENTS = ("- Bộ VHTTDL (b/c);", "- UBND tỉnh (b/c);", "- Lưu: VT, TTBCX
 SIGNER = ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
 SIGNER_NAME = "[Họ và tên người ký]"
 ATTACHED = "Số liệu chi tiết tại Phụ lục 01, Phụ lục 02, Phụ lục 03 kèm theo."
+
+# The outline's headings as Word headings (the navigation pane), restyled to look as before.
+HEADING_STYLES = {"section": "Heading 1", "part": "Heading 2", "number": "Heading 3"}
+TRAININGS_WANTED = "các lớp tập huấn, bồi dưỡng do Sở tổ chức (số buổi, số lượt người, nội dung)"
+TRAININGS_UNREADABLE = ("dòng lớp tập huấn do Sở tổ chức không đọc được trong bảng Tỉnh trả lời, "
+                        "chưa tính vào tổng cộng dưới đây")
 
 # The commune form's own-training counts (PL03.training) the province's courses add to.
 TRAINING_FIELDS = ("training_sessions", "training_participants")
@@ -88,7 +94,8 @@ def coverage_sentence(report: ReportInput) -> str:
 
 
 def unanswered(report: ReportInput) -> list[str]:
-    """The outline ids the province still has to write (its trainings under B.III.2 too)."""
+    """The outline ids the province still has to write or correct: its trainings under
+    B.III.2 too, while no row of them is readable or any row is unreadable."""
     province = report.province
     missing = [item for item, _ in province_items(report.form)
                if not province.answers.get(item, "").strip()]
@@ -96,9 +103,10 @@ def unanswered(report: ReportInput) -> list[str]:
     return missing + ([] if trainings_done else [TRAINING_ITEM])
 
 
-def placeholder(what: str, unreadable: Sequence[str] = ()) -> str:
-    """What the Sở still has to write, with the cells of its sheet that could not be read."""
-    return f"[Sở điền: {' — '.join([what, *unreadable])}]"
+def placeholder(what: str, unreadable: Sequence[str] = (), verb: str = "điền") -> str:
+    """What the Sở still has to write (or, ``verb`` "sửa", correct), with the cells of its
+    sheet that could not be read."""
+    return f"[Sở {verb}: {' — '.join([what, *unreadable])}]"
 
 
 # --- low-level formatting ----------------------------------------------------------------------
@@ -117,9 +125,9 @@ def _font(run: Any, size: float, bold: bool = False, italic: bool = False,
 
 def _line(container: Any, text: str, size: float = BODY_PT, *, bold: bool = False,
           italic: bool = False, underline: bool = False, center: bool = False,
-          indent: bool = True, after: float = 6) -> Paragraph:
+          indent: bool = True, after: float = 6, style: str | None = None) -> Paragraph:
     """One paragraph of one run (``container``: the document or a table cell)."""
-    para = container.add_paragraph()
+    para = container.add_paragraph(style=style)
     fmt = para.paragraph_format
     fmt.space_after = Pt(after)
     fmt.space_before = Pt(0)
@@ -191,12 +199,33 @@ def _setup(doc: DocumentObject) -> None:
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
-    fmt = normal.paragraph_format
+    _body_format(normal)
+    for name in HEADING_STYLES.values():
+        _heading_style(doc.styles[name])
+    _page_number_header(doc)
+
+
+def _body_format(style: Any) -> None:
+    fmt = style.paragraph_format
     fmt.first_line_indent = Mm(12.7)
     fmt.line_spacing = 1.15
+    fmt.space_before = Pt(0)
     fmt.space_after = Pt(6)
     fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _page_number_header(doc)
+
+
+def _heading_style(style: Any) -> None:
+    """A Word heading style that prints as the body's bold line: Times New Roman, black, no
+    theme font, colour or extra spacing (the template's are Calibri Light, blue, 24 pt above)."""
+    font = style.font
+    font.name, font.size, font.color.rgb = FONT, Pt(BODY_PT), RGBColor(0, 0, 0)
+    font.bold, font.italic = True, False
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    fonts.set(qn("w:eastAsia"), FONT)
+    _body_format(style)
+    style.paragraph_format.keep_with_next = True
 
 
 # --- the heading block, the title, the end --------------------------------------------------------
@@ -267,15 +296,25 @@ def _highlighted(para: Paragraph, text: str, bold: bool = False) -> None:
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
-def _heading(doc: DocumentObject, item: OutlineItem) -> None:
-    bold, italic = _HEADING_STYLE[item.kind]
-    _line(doc, item.heading, BODY_PT, bold=bold, italic=italic)
+def _heading(doc: DocumentObject, item: OutlineItem, report: ReportInput,
+             keys: Sequence[str]) -> None:
+    """The item's heading (A–D, I–IV, 1. as Word headings); a bullet answered by figures
+    carries the first on its own line: "+ Số lượng được kết nối trước ngày 01/7/2025: 3 …"."""
+    if item.is_bullet and keys:
+        _figure(doc, keys[0], report, f"{item.heading.rstrip('.')}: ")
+        keys = keys[1:]
+    else:
+        bold, italic = _HEADING_STYLE[item.kind]
+        _line(doc, item.heading, BODY_PT, bold=bold, italic=italic,
+              style=HEADING_STYLES.get(item.kind))
+    for key in keys:
+        _figure(doc, key, report, "Kết quả: ")
     for note in item.notes:
         _line(doc, note, BODY_PT, italic=True)
 
 
 def _figure(doc: DocumentObject, key: str, report: ReportInput, lead: str) -> None:
-    """"Kết quả: 192 … . Phạm vi: 217/264 …" (``lead`` before the value), the scope italic."""
+    """"<lead>192 … . Phạm vi: 217/264 …" (``lead`` before the value), the scope italic."""
     figures = report.result.figures
     para = _line(doc, "")
     _font(para.add_run(f"{lead}{figure_text.result(key, figures.indicators)}. "), BODY_PT)
@@ -317,9 +356,10 @@ def _trainings(doc: DocumentObject, report: ReportInput) -> None:
     sessions, participants = (own.get(field, 0) for field in TRAINING_FIELDS)
     trainings = report.province.trainings
     unreadable = report.province.unreadable.get(TRAINING_ITEM, [])
-    if not trainings or unreadable:
-        _highlighted(_line(doc, ""), placeholder("các lớp tập huấn, bồi dưỡng do Sở tổ chức "
-                                                 "(số buổi, số lượt người, nội dung)", unreadable))
+    if unreadable:  # the rows read are counted; the others are named, never made up
+        _highlighted(_line(doc, ""), placeholder(TRAININGS_UNREADABLE, unreadable, "sửa"))
+    elif not trainings:
+        _highlighted(_line(doc, ""), placeholder(TRAININGS_WANTED))
     for n, training in enumerate(trainings, start=1):
         _line(doc, f"- Lớp do tỉnh tổ chức thứ {n}: {number(training.sessions or 0)} buổi, "
                    f"{number(training.participants or 0)} lượt người; nội dung: "
@@ -335,15 +375,13 @@ def _trainings(doc: DocumentObject, report: ReportInput) -> None:
 def _item(doc: DocumentObject, item: OutlineItem, report: ReportInput,
           placed: dict[str, list[str]], topics: dict[str, list[Topic]],
           asked: Mapping[str, str]) -> None:
-    _heading(doc, item)
+    _heading(doc, item, report, placed.get(item.id, []))
     figures = report.result.figures
     if item.id in {ind.get("outline") for ind in figures.indicators.values()}:
         bullets, loose = figure_text.place(item, figures.indicators)
         placed.update(bullets)
         for key in loose:
             _figure(doc, key, report, f"- {figures.indicators[key]['label']}: ")
-    for key in placed.get(item.id, []):
-        _figure(doc, key, report, "Kết quả: ")
     if item.id == TRAINING_ITEM:
         _trainings(doc, report)
     _province_answer(doc, item, report, asked)
@@ -366,14 +404,23 @@ def build_draft(report: ReportInput) -> DocumentObject:
     return doc
 
 
+def temporary_path(path: Path) -> Path:
+    """Where ``path`` is written before it replaces the old one: ".<name>.<pid>.tmp", the
+    summary workbook's pattern (ttcs.report.build removes what a killed run left)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
 def write_draft(report: ReportInput, path: Path) -> Path:
-    """Write the draft to ``path`` through a temporary file (a reader never sees half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".docx")
-    os.close(handle)
+    """Write the draft to ``path`` through a temporary file (a reader never sees half), with
+    the permissions of the other outputs; a folder that refuses it is a :class:`UserError`."""
+    document = build_draft(report)
+    temporary = temporary_path(path)
     try:
-        build_draft(report).save(temporary)
-        os.replace(temporary, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document.save(str(temporary))
+        temporary.replace(path)
+    except OSError as exc:
+        raise UserError(f"không ghi được dự thảo {path} ({os_reason(exc)})") from None
     finally:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
     return path

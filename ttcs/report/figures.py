@@ -109,7 +109,8 @@ def _share(ind: Mapping[str, Any]) -> str:
 
 
 def result(key: str, indicators: Indicators) -> str:
-    """"192 đơn vị cấp xã cũ (88,5% số đơn vị đã báo cáo; 72,7% trên 264 theo danh mục)"."""
+    """"192 đơn vị cấp xã cũ (88,5% số đơn vị đã báo cáo; 72,7% trên 264 theo danh mục)";
+    with a denominator, "3 (trên 8: tổng số bảng tin …; tỷ số 0,38 lần)"."""
     ind = indicators[key]
     value = number(ind["value"])
     if ind.get("denominator") is not None:
@@ -117,9 +118,9 @@ def result(key: str, indicators: Indicators) -> str:
     share = _share(ind)
     per = indicators.get(ind.get("per") or "")
     if per is not None:
-        share = f"trên {number(per['value'])} ({_lower(per['label'])})"
+        share = f"trên {number(per['value'])}: {_lower(per['label'])}"  # no nested brackets
         if ind.get("ratio") is not None:
-            share += f", tỷ số {ratio(float(ind['ratio']))} lần"
+            share += f"; tỷ số {ratio(float(ind['ratio']))} lần"
     return value + (f" ({share})" if share else "")
 
 

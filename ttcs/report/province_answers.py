@@ -8,8 +8,9 @@ province section; then the trainings table ("STT | Số buổi | Số lượt ng
 Both sources are read by the same code: rows and columns are found by their labels (rows the
 coordinator inserts or moves still count), each cell through the project's cell readers; an
 unreadable cell is an :class:`Issue` with its sheet and address, never an exception, and a note
-the draft shows at the item's placeholder. ``ttcs report`` creates the file (or the tab) empty
-when it is missing, and never overwrites it.
+the draft shows at the item's placeholder; a training row with an unreadable cell is left out
+of the trainings (never counted as a class) and noted with its row. ``ttcs report`` creates
+the file (or the tab) empty when it is missing, and never overwrites it.
 """
 
 from __future__ import annotations
@@ -190,18 +191,20 @@ class _Reader:
                                  "missing", f'Không tìm thấy dòng tiêu đề {labels} trong trang '
                                  f'"{self.sheet}"; đề nghị không xóa hoặc sửa dòng này'))
 
-    def read(self, r: int, c: int, spec: FormField, item: str) -> Any:
-        """The cell's value for ``spec``; an unreadable one is an issue and a note on the
-        outline ``item`` it answers."""
+    def read(self, r: int, c: int, spec: FormField) -> tuple[Any, str | None]:
+        """The cell's value for ``spec`` and, when unreadable, an issue and the note the draft
+        shows ("ô B7 không đọc được: …")."""
         reading = read_field(spec, self.value(r, c), self.form)
-        if reading.problem:
-            address = a1(r, c)
-            self.issues.append(Issue(None, self.sheet, address, spec.id, f"type_{spec.type}",
-                                     "invalid", f'Ô {address} ("{spec.label}"): '
-                                     f"{reading.problem}"))
-            self.unreadable.setdefault(item, []).append(
-                f"ô {address} không đọc được: {reading.problem}")
-        return reading.value
+        if not reading.problem:
+            return reading.value, None
+        address = a1(r, c)
+        self.issues.append(Issue(None, self.sheet, address, spec.id, f"type_{spec.type}",
+                                 "invalid", f'Ô {address} ("{spec.label}"): {reading.problem}'))
+        return None, f"ô {address} không đọc được: {reading.problem}"
+
+    def note(self, item: str, text: str) -> None:
+        """A note on the outline ``item``, shown at its placeholder in the draft."""
+        self.unreadable.setdefault(item, []).append(text)
 
 
 def _answers(reader: _Reader, form: Form) -> dict[str, str]:
@@ -217,8 +220,10 @@ def _answers(reader: _Reader, form: Form) -> dict[str, str]:
         item_id = wanted.get(key(str(reader.value(r, id_col) or "")))
         if item_id and item_id not in answers:
             field = _ANSWER.model_copy(update={"id": item_id, "label": f"Mục {item_id}"})
-            text = reader.read(r, answer_col, field, item_id)
-            if text:
+            text, problem = reader.read(r, answer_col, field)
+            if problem:
+                reader.note(item_id, problem)
+            elif text:
                 answers[item_id] = text
     return answers
 
@@ -238,9 +243,13 @@ def _trainings(reader: _Reader, form: Form) -> list[ProvinceTraining]:
     for r in range(start + 1, len(reader.rows)):
         if all(read_text(reader.value(r, c)).blank for c in cols):
             continue
-        sessions, participants, content = (reader.read(r, c, f, TRAINING_ITEM)
-                                           for c, f in zip(cols, fields, strict=True))
-        trainings.append(ProvinceTraining(sessions, participants, content))
+        readings = [reader.read(r, c, f) for c, f in zip(cols, fields, strict=True)]
+        problems = [problem for _, problem in readings if problem]
+        if problems:  # never a class of 0 sessions: the row waits for the Sở to correct it
+            reader.note(TRAINING_ITEM, f"dòng {r + 1} chưa được tính vì "
+                                       f"{'; '.join(problems)}")
+        else:
+            trainings.append(ProvinceTraining(*(value for value, _ in readings)))
     return trainings
 
 
