@@ -142,8 +142,9 @@ def test_make_server_runs_the_repos_nightly_deployment_on_its_worker(server) -> 
     assert start.returncode == 0, start.stderr[-3000:]
     names = [d["name"] for d in _repo_deployments()["deployments"]]
     assert start.stdout.strip() == (
-        f"Máy chủ Prefect chạy tại http://127.0.0.1:{port} (giao diện), nhóm máy chạy 'ttcs' có "
-        f"một worker, đã đăng ký {len(names)} deployment; dừng bằng: make stop")
+        f"Máy chủ Prefect chạy tại http://127.0.0.1:{port} (giao diện), nhóm máy chạy 'ttcs' "
+        f"(tối đa 1 lượt cùng lúc) có một worker, đã đăng ký {len(names)} deployment; dừng bằng: "
+        "make stop")
     assert "Traceback" not in start.stderr
     state = prefect_server.ServerState.load(server["home"])
     assert state is not None and state.url == server["url"]
@@ -152,6 +153,8 @@ def test_make_server_runs_the_repos_nightly_deployment_on_its_worker(server) -> 
         assert page.status == 200 and b"<html" in page.read().lower()
 
     with prefect_server.api_url_settings(server["url"]), get_client(sync_client=True) as client:
+        # One run at a time from the start, not only after `ttcs deployments --apply`.
+        assert client.read_work_pool("ttcs").concurrency_limit == 1
         deployed = {d.name: d for d in client.read_deployments()}
         assert set(deployed) == set(names)
         nightly = deployed["nightly"]

@@ -45,6 +45,10 @@ class ProvinceNight:
         return self.campaign.province_info
 
     @property
+    def uses_google(self) -> bool:
+        return self.campaign.backend.kind == "gsheets"
+
+    @property
     def cron(self) -> str:
         return f"{self.start.minute} {self.start.hour} * * *"
 

@@ -2,10 +2,12 @@
 
 ``start`` runs ``prefect server start`` on 127.0.0.1 with its UI and its database in
 :data:`~ttcs.cli.prefect_server.DEFAULT_HOME` (the history every ``ttcs`` command kept there
-stays), makes sure the process work pool exists, registers the deployments of ``prefect.yaml``
-(``prefect --no-prompt deploy --all``) and starts a worker on the pool. Both processes lead a
-process group of their own and outlive the command; their ids and start times go to the state
-file ``server.json``, which is also how every ``ttcs`` command finds the server and uses it.
+stays), makes sure the process work pool exists with a concurrency limit (one run at a time,
+:data:`DEFAULT_CONCURRENCY`, unless a limit is already set), registers the deployments of
+``prefect.yaml`` (``prefect --no-prompt deploy --all``) and starts a worker on the pool. Both
+processes lead a process group of their own and outlive the command; their ids and start times
+go to the state file ``server.json``, which is also how every ``ttcs`` command finds the server
+and uses it.
 ``stop`` ends exactly those two process groups, after checking each pid is still the process
 that was started (a pid reused by another program is left alone).
 """
@@ -44,6 +46,9 @@ from ttcs.errors import RunFailed, UserError, os_reason
 
 DEFAULT_PORT = 4200
 DEFAULT_POOL = "ttcs"
+# One run at a time on the pool: each campaign has one database, and provinces sharing a
+# service account gain nothing from overlapping at the Google quota.
+DEFAULT_CONCURRENCY = 1
 PROJECT_FILE = "prefect.yaml"
 DEPLOY_TIMEOUT = 600.0
 WORKER_TIMEOUT = 90.0
@@ -77,11 +82,12 @@ def start(port: PortOption = DEFAULT_PORT, pool: PoolOption = DEFAULT_POOL) -> N
     _check_port_free(port)
     code_home = os.environ.get("TTCS_HOME") or str(project)
     with err_console.status(f"Đang khởi động máy chủ Prefect tại http://{HOST}:{port}…"):
-        state = _start_all(DEFAULT_HOME, port, pool, project, code_home)
+        state, limit = _start_all(DEFAULT_HOME, port, pool, project, code_home)
     deployments = len(yaml.safe_load((project / PROJECT_FILE).read_text(encoding="utf-8"))
                       .get("deployments") or [])
-    console.print(f"Máy chủ Prefect chạy tại {state.ui} (giao diện), nhóm máy chạy '{pool}' có "
-                  f"một worker, đã đăng ký {deployments} deployment; dừng bằng: make stop",
+    console.print(f"Máy chủ Prefect chạy tại {state.ui} (giao diện), nhóm máy chạy '{pool}' "
+                  f"(tối đa {limit} lượt cùng lúc) có một worker, đã đăng ký {deployments} "
+                  "deployment; dừng bằng: make stop",
                   highlight=False, soft_wrap=True)
 
 
@@ -100,8 +106,10 @@ def stop() -> None:
                   soft_wrap=True)
 
 
-def _start_all(home: Path, port: int, pool: str, project: Path, code_home: str) -> ServerState:
-    """Server, pool, deployments, worker; on any failure, end what was started and re-raise."""
+def _start_all(home: Path, port: int, pool: str, project: Path, code_home: str
+               ) -> tuple[ServerState, int]:
+    """Server, pool, deployments, worker; on any failure, end what was started and re-raise.
+    The state and the pool's concurrency limit."""
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -115,7 +123,7 @@ def _start_all(home: Path, port: int, pool: str, project: Path, code_home: str) 
             raise _failed("máy chủ không trả lời", home / LOG_NAME)
         env = _client_env(url, home, code_home)
         with api_url_settings(url):
-            ensure_work_pool(pool)
+            limit = ensure_work_pool(pool, DEFAULT_CONCURRENCY, replace=False)
         deploy(project / PROJECT_FILE, project, env, home / "deploy.log")
         _launch("worker", prefect_command("worker", "start", "--pool", pool), env, home, state)
         with api_url_settings(url):
@@ -124,7 +132,7 @@ def _start_all(home: Path, port: int, pool: str, project: Path, code_home: str) 
         _end_all(state)
         (home / STATE_NAME).unlink(missing_ok=True)
         raise
-    return state
+    return state, limit
 
 
 def _launch(name: str, command: list[str], env: dict[str, str], home: Path,
@@ -153,9 +161,11 @@ def _client_env(url: str, home: Path, code_home: str) -> dict[str, str]:
     return env
 
 
-def ensure_work_pool(name: str, concurrency: int | None = None) -> None:
-    """Create process work pool ``name`` if missing; set its concurrency limit if given.
-    Runs against the API the current Prefect settings point at."""
+def ensure_work_pool(name: str, concurrency: int, *, replace: bool = True) -> int:
+    """Create process work pool ``name`` with concurrency limit ``concurrency`` if missing;
+    give an existing pool that limit too (with ``replace=False`` only if it has none, so a
+    limit the coordinator chose stays). The limit in effect. Runs against the API the current
+    Prefect settings point at."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
     from prefect.exceptions import ObjectNotFound
@@ -168,9 +178,12 @@ def ensure_work_pool(name: str, concurrency: int | None = None) -> None:
             client.create_work_pool(WorkPoolCreate(
                 name=name, type=ProcessWorker.type, concurrency_limit=concurrency,
                 base_job_template=ProcessWorker.get_default_base_job_template()))
-            return
-        if concurrency is not None and existing.concurrency_limit != concurrency:
-            client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=concurrency))
+            return concurrency
+        limit = existing.concurrency_limit
+        if limit is not None and (limit == concurrency or not replace):
+            return limit
+        client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=concurrency))
+        return concurrency
 
 
 def deploy(prefect_file: Path, project: Path, env: dict[str, str], log_file: Path) -> None:
