@@ -124,3 +124,25 @@ def test_a_failed_run_alerts_the_coordinators_once(prefect_harness, tmp_path: Pa
     still = nightly(str(_campaign(tmp_path, free_port())), NIGHT, return_state=True)
     assert still.is_failed()
     assert "cơ sở dữ liệu" in str(still.result(raise_on_failure=False))
+
+
+def test_a_missing_communes_folder_fails_the_night_and_alerts_once(prefect_harness,
+                                                                  tmp_path: Path) -> None:
+    """An unmounted share or a mistyped folder is never a night where every unit looks
+    unreachable (and would be told to send its file again): the run fails in one line and the
+    coordinators hear of it."""
+    import shutil
+
+    from flows.nightly import nightly
+
+    mailbox = Mailbox()
+    with serving(mailbox) as port:
+        config = _campaign(tmp_path, port)
+        shutil.rmtree(tmp_path / "communes")
+        state = nightly(str(config), NIGHT, return_state=True)
+    (alert,) = mailbox.take()
+    assert state.is_failed()
+    reason = str(state.result(raise_on_failure=False))
+    assert reason.startswith(f"không thấy thư mục bảng tính của các đơn vị {tmp_path / 'communes'}")
+    assert f"Lý do: {reason}" in alert.text.splitlines()
+    assert not (tmp_path / "out" / "status.json").exists()  # no night recorded as if all failed

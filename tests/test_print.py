@@ -35,7 +35,7 @@ from ttcs.workbook.print_layout import (
 )
 from ttcs.workbook.template import render_workbook
 
-APPENDICES = ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03"]
+APPENDICES = ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Phụ lục 03 (tiếp)"]
 WIDE_TABS = ["PL01", "PL02", "PL03", "Đánh giá"]
 NARROW_TABS = ["Hướng dẫn", "Xác nhận"]
 

@@ -447,7 +447,7 @@ def test_appendix_workbook_holds_the_three_phu_luc(report, tmp_path) -> None:
     path = write_appendices(report, tmp_path)
     assert path.name == APPENDIX_NAME
     book = load_workbook(path)
-    assert book.sheetnames == ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03"]
+    assert book.sheetnames == ["Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Phụ lục 03 (tiếp)"]
     cells = [str(c) for row in book["Phụ lục 01"].iter_rows(values_only=True) for c in row if c]
     assert "Xã Dân Hóa" in cells and "Xã Minh Hóa" not in cells
 
@@ -488,8 +488,8 @@ def test_cli_report_writes_the_draft_and_the_appendices(prefect_harness, campaig
     assert placeholder(dict(asked)["B.I.3.a"]) in texts
     coverage = next(t for t in texts if t.startswith("Tổng hợp từ 3/78"))
     assert "Xã Minh Hóa" in coverage and "Xã Dân Hóa" not in coverage
-    assert load_workbook(out / APPENDIX_NAME).sheetnames == ["Phụ lục 01", "Phụ lục 02",
-                                                             "Phụ lục 03"]
+    assert load_workbook(out / APPENDIX_NAME).sheetnames == [
+        "Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Phụ lục 03 (tiếp)"]
 
 
 def test_a_filled_province_file_is_kept_and_read(campaign_file, form, tmp_path) -> None:

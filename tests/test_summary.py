@@ -31,7 +31,8 @@ from ttcs.outputs.summary import (
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
 from ttcs.workbook.issues import Issue
 
-TABS = ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Tình trạng", "Lỗi", "Đánh giá"]
+TABS = ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03", "Phụ lục 03 (tiếp)", "Tình trạng",
+        "Lỗi", "Đánh giá"]
 A, B, C = "18904", "18859", "19742"  # Xã Dân Hóa, Phường Đồng Thuận, Đặc khu Cồn Cỏ (huyện đảo)
 D, F, E = "18901", "18880", "18871"  # not started, unreachable, excluded
 IMPORTXML = '=IMPORTXML("http://x","//a")'
@@ -236,6 +237,8 @@ def test_every_tab_opens_with_the_administrative_title_block(book) -> None:
         "Phụ lục 01": "PHỤ LỤC 01. THỐNG KÊ ĐÀI TRUYỀN THANH CẤP XÃ",
         "Phụ lục 02": "PHỤ LỤC 02. THỐNG KÊ TRANG THÔNG TIN ĐIỆN TỬ, BẢNG TIN ĐIỆN TỬ CÔNG CỘNG",
         "Phụ lục 03": "PHỤ LỤC 03. THỐNG KÊ NHÂN LỰC LÀM CÔNG TÁC THÔNG TIN CƠ SỞ",
+        "Phụ lục 03 (tiếp)": "PHỤ LỤC 03. THỐNG KÊ NHÂN LỰC LÀM CÔNG TÁC THÔNG TIN CƠ SỞ "
+                             "(TIẾP THEO)",
         "Tình trạng": "TÌNH HÌNH NỘP BÁO CÁO CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU",
         "Lỗi": "DANH SÁCH LỖI VÀ CẢNH BÁO TRONG BÁO CÁO CỦA CÁC ĐƠN VỊ",
         "Đánh giá": "TỔNG HỢP Ý KIẾN ĐÁNH GIÁ CỦA CÁC XÃ, PHƯỜNG, ĐẶC KHU THEO ĐỀ CƯƠNG",
@@ -379,7 +382,8 @@ def test_pl03_staff_matrix_per_unit_with_totals_and_training(book, form) -> None
                 "Trong đó: tuyên truyền viên cơ sở": [32, 6, 7, 8, 11, 21]}
     for label, numbers in expected.items():
         assert _line(ws, _row_of(ws, label, col=1), form, staff, cols) == numbers
-    # the training table below, with its own header and total
+    # the training table on its own sheet: its own header repeats on its printed pages
+    ws = book["Phụ lục 03 (tiếp)"]
     block = form.tables["PL03.training"]
     heading = _row_of(ws, block.title)
     training = _columns(ws, heading + 1)

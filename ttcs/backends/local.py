@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ttcs.backends import FetchError, Raw, SheetAccess, Source, SummarySheet
 from ttcs.campaign.settings import ReadLimits
+from ttcs.errors import UserError
 from ttcs.workbook.workbook_limits import checked_workbook
 from ttcs.workbook.xlsx import UnreadableWorkbook, read_xlsx
 
@@ -25,7 +26,12 @@ class LocalBackend:
         """Every *.xlsx entry, even one that is no readable file (a folder, a dangling link):
         listed, so that reading it fails with the reason and its unit is unreachable."""
         if not self.folder.is_dir():
-            return []
+            # An unmounted share or a mistyped path is the coordinator's to fix, never a night
+            # where every unit looks unreachable (and is reminded to send its file again).
+            raise UserError(f"không thấy thư mục bảng tính của các đơn vị {self.folder} "
+                            "(backend.local.folder trong campaign.yaml): kiểm tra ổ đĩa chia sẻ "
+                            "hoặc đường dẫn; chưa có tệp nào thì tạo thư mục bằng ttcs template "
+                            "--out")
         found = []
         for path in sorted(self.folder.rglob("*.xlsx")):
             if path.name.startswith(("~$", ".~lock")):  # Excel/LibreOffice lock files

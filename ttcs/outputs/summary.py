@@ -55,6 +55,7 @@ from ttcs.outputs.run_result import RunResult, UnitResult
 from ttcs.workbook.form import (
     UNIT_TYPES_AFTER,
     UNIT_TYPES_BEFORE,
+    Block,
     Form,
     FormField,
     Indicator,
@@ -175,11 +176,12 @@ class SummaryTab:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     freeze_rows: int = 0  # rows kept in view (the title block and the table header)
     header_rows: tuple[int, int] | None = None  # first and last row repeated on printed pages
+    appendix: bool = False  # a Phụ lục: landscape like the rest of its appendix, however narrow
 
     @property
     def wide(self) -> bool:
         """Printed landscape."""
-        return landscape(sum(self.widths))
+        return self.appendix or landscape(sum(self.widths))
 
     def heights(self) -> dict[int, float]:
         """Row -> points: each row as tall as its wrapped text needs (print_layout's rule)."""
@@ -614,44 +616,55 @@ def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> N
            width)
 
 
-def _appendix_widths(tab: Tab) -> list[float]:
-    if any(isinstance(block, UnitsBlock) for block in tab.blocks):
+def _appendix_widths(blocks: list[Block]) -> list[float]:
+    if any(isinstance(block, UnitsBlock) for block in blocks):
         return [6, 24, 11, 24, 10, 15]
     return [6, 26, 11, 30]
 
 
-def _appendix_tab(ctx: _Context, tab: Tab) -> SummaryTab:
-    b = _Builder(_appendix_name(tab), _appendix_widths(tab))
-    for block in tab.blocks:  # widths first: the title block spreads over every column
-        if isinstance(block, UnitsBlock):
-            for i, fld in enumerate(block.fields, start=7):
-                b.widen(i, _field_width(fld))
-        elif isinstance(block, MatrixBlock):
-            for i, fld in enumerate(block.fields, start=5):
-                b.widen(i, _field_width(fld))
-        elif isinstance(block, ItemsBlock):
-            for i, fld in enumerate(_figure_fields(block), start=4):
-                b.widen(i, _field_width(fld))
+def _printed_blocks(tab: Tab) -> list[Block]:
+    """The blocks a Phụ lục prints: free-text items are compiled on the assessments tab."""
+    return [block for block in tab.blocks
+            if not (isinstance(block, ItemsBlock) and not _figure_fields(block))]
+
+
+def _appendix_tabs(ctx: _Context, tab: Tab) -> list[SummaryTab]:
+    """One sheet per printed table: a sheet has one set of rows repeated on every printed page,
+    so a second table on it would print under the first one's header. The continuation sheets
+    are "Phụ lục 03 (tiếp)"; each sheet is signed, as each may be printed on its own."""
+    blocks = _printed_blocks(tab)
+    name, title = _appendix_name(tab), tab.title.upper()
+    return [_appendix_tab(ctx, tab, block, name if n == 0 else f"{name} (tiếp)",
+                          title if n == 0 else f"{title} (TIẾP THEO)")
+            for n, block in enumerate(blocks)]
+
+
+def _appendix_tab(ctx: _Context, tab: Tab, block: Block, name: str, title: str) -> SummaryTab:
+    b = _Builder(name, _appendix_widths([block]))
+    b.tab.appendix = True
+    # widths first: the title block spreads over every column
+    if isinstance(block, UnitsBlock):
+        for i, fld in enumerate(block.fields, start=7):
+            b.widen(i, _field_width(fld))
+    elif isinstance(block, MatrixBlock):
+        for i, fld in enumerate(block.fields, start=5):
+            b.widen(i, _field_width(fld))
+    elif isinstance(block, ItemsBlock):
+        for i, fld in enumerate(_figure_fields(block), start=4):
+            b.widen(i, _field_width(fld))
     reported, expected = len(ctx.figures.reported), len(ctx.figures.expected)
-    _title_block(b, ctx, tab.title.upper(), [
+    _title_block(b, ctx, title, [
         (f"(Kèm theo Báo cáo số …/BC-SVHTTDL ngày … tháng … năm {ctx.year})", "subtitle"),
         # no tab reference: the Phụ lục also print alone (phu-luc.xlsx of ttcs report)
         (f"(Tổng hợp từ báo cáo hợp lệ của {reported}/{expected} đơn vị cấp xã; đơn vị chưa "
          "nộp không được tính)", "subtitle")])
-    first = True
-    for block in tab.blocks:
-        table = f"{tab.id}.{block.id}"
-        if isinstance(block, ItemsBlock) and not _figure_fields(block):
-            continue  # free text: compiled on the assessments tab
-        if not first:
-            b.blank()
-        first = False
-        if isinstance(block, UnitsBlock):
-            _units_table(b, ctx, table, block)
-        elif isinstance(block, MatrixBlock):
-            _matrix_table(b, ctx, table, block)
-        elif isinstance(block, ItemsBlock):
-            _items_table(b, ctx, table, block)
+    table = f"{tab.id}.{block.id}"
+    if isinstance(block, UnitsBlock):
+        _units_table(b, ctx, table, block)
+    elif isinstance(block, MatrixBlock):
+        _matrix_table(b, ctx, table, block)
+    elif isinstance(block, ItemsBlock):
+        _items_table(b, ctx, table, block)
     _signatures(b, ctx)
     return b.tab
 
@@ -792,5 +805,6 @@ def summary_model(campaign: Campaign, form: Form, result: RunResult) -> list[Sum
     )
     appendices = [tab for tab in form.tabs
                   if any(isinstance(block, (UnitsBlock, MatrixBlock)) for block in tab.blocks)]
-    return ([_summary_tab(ctx)] + [_appendix_tab(ctx, tab) for tab in appendices]
-            + [_status_tab(ctx), _issues_tab(ctx), _assessments_tab(ctx)])
+    sheets = [sheet for tab in appendices for sheet in _appendix_tabs(ctx, tab)]
+    return ([_summary_tab(ctx), *sheets, _status_tab(ctx), _issues_tab(ctx),
+             _assessments_tab(ctx)])
