@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CONFIG, run_ttcs
+from tests.conftest import CONFIG, cli, run_ttcs
 from ttcs.campaign import registry
 from ttcs.state.store import open_store
 from ttcs.workbook.form import load_form
@@ -197,6 +197,8 @@ def test_timeliness_at_several_times(replay) -> None:
     assert written == json.loads(latest.stdout)
     none = run_ttcs("status", "--config", config, "--as-of", "2025-01-01T00:00:00")
     assert none.returncode == 2 and "chưa có lượt chạy" in none.stderr
+    shown = cli("status", "--config", config)  # as a coordinator reads it: no ISO times
+    assert "hạn nộp 30/09/2025 17:00" in shown.stdout and "+07:00" not in shown.stdout
 
 
 def test_cli_nightly_uses_the_configured_server(replay) -> None:

@@ -43,7 +43,7 @@ def _result(figure: dict) -> RunResult:
                                                               "tệp hỏng"),
              _unit(C, "submitted"))
     issues = (Issue(A, "PL02", "J12", "boards_connected", "rule", "contradiction",
-                    "Số bảng tin kết nối (5) lớn hơn tổng số | bảng tin (3)"),)
+                    "Ô J12: Số bảng tin kết nối (5) lớn hơn tổng số | bảng tin (3)"),)
     figures = Consolidation({}, {"x": figure, "texts": {**FIGURE, "value": ["a"]}}, {}, [C],
                             [A, B, C], {"before": 10, "after": 3})
     return RunResult(7, "Tổng kết", registry.find_province("44"), AS_OF, DEADLINE, None,
@@ -73,6 +73,8 @@ def test_summary_dates_numbers_and_links_before_the_coverage_keys() -> None:
     # Each unit needing attention links to its sheet: Google's link, a local file's name.
     link = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit"
     assert [r[SHEET] for r in rows] == [link, "18859-hong.xlsx"]
+    assert rows[0]["Lỗi đầu tiên"] == ("PL02, Ô J12: Số bảng tin kết nối (5) lớn hơn tổng số | "
+                                       "bảng tin (3)")  # the cell named once
     assert f"| [mở bảng tính]({link}) |" in markdown
     assert "| tệp hỏng | 18859-hong.xlsx |" in markdown
     assert "tổng số / bảng tin" in markdown  # a | in a message never breaks the table

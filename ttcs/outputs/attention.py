@@ -15,6 +15,7 @@ from ttcs.labels import FLAG_VI, STATUS_VI, flags_vi
 from ttcs.outputs.run_result import RunResult
 from ttcs.state.store import Store
 from ttcs.vi_format import moment, number, percent, ratio, share
+from ttcs.workbook.issues import Issue
 
 NEEDS_ATTENTION = {"late", "inconsistent", "changed_after_submit", "conflict"}
 SHEET = "Bảng tính"  # the attention column holding a unit's Google link or file name
@@ -52,7 +53,7 @@ def attention_rows(result: RunResult, first_errors: int = 3, *,
         if not (set(unit.flags) & NEEDS_ATTENTION or unit.status in ("unreachable", "needs_fix")):
             continue
         errors = [i for i in issues.get(unit.code, []) if i.is_error]
-        shown = "; ".join(f"{i.sheet}!{i.cell or ''} {i.message}" for i in errors[:first_errors])
+        shown = "; ".join(_located(i) for i in errors[:first_errors])
         out.append({
             "Mã": unit.code,
             "Đơn vị": unit.name,
@@ -62,6 +63,13 @@ def attention_rows(result: RunResult, first_errors: int = 3, *,
             SHEET: links.get(unit.code, ""),
         })
     return out
+
+
+def _located(issue: Issue) -> str:
+    """"PL02, Ô D5: …": the message names its cell already (never "PL02!D5 Ô D5: …")."""
+    if not issue.sheet or issue.message.startswith(("Trang ", issue.sheet)):
+        return issue.message
+    return f"{issue.sheet}, {issue.message}"
 
 
 def _cell(text: str) -> str:
