@@ -36,7 +36,7 @@ def test_demo_shows_every_status_and_flag(prefect_harness, tmp_path: Path) -> No
     assert written == document
     summary = openpyxl.load_workbook(folder / "out" / "tong-hop.xlsx", read_only=True)
     assert summary.sheetnames == ["Tổng hợp", "Phụ lục 01", "Phụ lục 02", "Phụ lục 03",
-                                  "Tình trạng", "Lỗi", "Đánh giá"]
+                                  "Phụ lục 03 (tiếp)", "Tình trạng", "Lỗi", "Đánh giá"]
     check_review(summary["Lỗi"], document)
     status = cli("status", "--config", str(folder / "campaign.yaml"), "--json")
     assert json.loads(status.stdout) == document

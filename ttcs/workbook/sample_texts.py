@@ -117,7 +117,8 @@ BANKS: Mapping[str, Bank] = {
         "{posts} tin, bài.",
         "Sau sắp xếp đơn vị hành chính, địa bàn rộng, dân cư phân tán; người làm công tác thông "
         "tin cơ sở kiêm nhiệm, chưa qua đào tạo chuyên sâu; phụ cấp thấp ({allowance} nghìn "
-        "đồng mỗi tháng), năm 2025 chỉ chi {budget} triệu đồng cho {posts} tin, bài.",
+        "đồng mỗi tháng), năm 2025 chỉ chi {budget} triệu đồng cho {posts} tin, bài; loa mới "
+        "phủ {share}% số hộ.",
     )),
     "C.3": Bank((
         "Nguồn ngân sách xã còn hạn hẹp; chưa có định mức chi cụ thể; việc chuyển đổi đài mới "
