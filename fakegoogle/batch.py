@@ -7,6 +7,7 @@ applies the requests to a copy and keeps it only if all succeed, as Google does.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from fakegoogle import cells, fields
@@ -110,16 +111,7 @@ class Ops:
         sheet = book.by_id(props.get("sheetId", 0))
         if sheet is None:
             raise ValueError(f"No grid with id: {props.get('sheetId', 0)}")
-        mask = fields.parse(args.get("fields"))
-        if mask is None:
-            raise ValueError("At least one field must be updated. Specify 'fields'.")
-        if "*" in mask:
-            mask = {k: None for k in props if k != "sheetId"}
-        for path in fields.paths(mask):
-            keys = path.split(".")
-            value: Any = props
-            for key in keys:
-                value = value.get(key) if isinstance(value, dict) else None
+        for keys, value in _masked(props, args.get("fields"), keep=("sheetId",)):
             if keys == ["title"]:
                 other = book.find(value or "")
                 if not value:
@@ -148,16 +140,7 @@ class Ops:
 
     def op_updateSpreadsheetProperties(self, book: Spreadsheet, args: dict[str, Any]) -> None:
         props = args.get("properties") or {}
-        mask = fields.parse(args.get("fields"))
-        if mask is None:
-            raise ValueError("At least one field must be updated. Specify 'fields'.")
-        if "*" in mask:
-            mask = {k: None for k in props}
-        for path in fields.paths(mask):
-            keys = path.split(".")
-            value: Any = props
-            for key in keys:
-                value = value.get(key) if isinstance(value, dict) else None
+        for keys, value in _masked(props, args.get("fields")):
             if keys == ["title"]:
                 self.fake.files[book.id].name = value or "Untitled spreadsheet"
                 continue
@@ -375,6 +358,23 @@ def _grow(grid: dict[str, Any], low: str, high: str, at: int, n: int) -> None:
         grid[low] += n
     if high in grid and grid[high] > at:
         grid[high] += n
+
+
+def _masked(props: dict[str, Any], mask_text: str | None,
+            keep: tuple[str, ...] = ()) -> Iterator[tuple[list[str], Any]]:
+    """(key path, value in ``props``) for each field the update's mask names; "*" names every
+    property but ``keep`` (the ids that identify what is updated)."""
+    mask = fields.parse(mask_text)
+    if mask is None:
+        raise ValueError("At least one field must be updated. Specify 'fields'.")
+    if "*" in mask:
+        mask = {k: None for k in props if k not in keep}
+    for path in fields.paths(mask):
+        keys = path.split(".")
+        value: Any = props
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        yield keys, value
 
 
 def _set_path(target: dict[str, Any], keys: list[str], value: Any) -> None:
