@@ -182,7 +182,7 @@ def nights(prefect_harness, tmp_path_factory) -> dict[str, Any]:
     seen["runs_2"] = query(db, "SELECT id, finished IS NOT NULL, crashed IS NOT NULL FROM runs")
     latest = cli("status", "--config", str(killed / "campaign.yaml"), "--json")
     seen["latest_2"] = json.loads(latest.stdout)["run_id"]
-    (out / "status.tmp").write_text('{"half', encoding="utf-8")  # as a kill mid-write leaves
+    (out / ".status.json.4242.tmp").write_text('{"half', encoding="utf-8")  # a kill mid-write
     final = nightly(killed / "campaign.yaml", NIGHT_2)
     twin = nightly(calm / "campaign.yaml", NIGHT_2)
     return {"killed": killed, "calm": calm, "seen": seen, "final": final, "twin": twin}

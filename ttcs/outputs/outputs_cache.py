@@ -11,12 +11,12 @@ replaced or removed since is written whole again.
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ttcs.outputs.atomic import replacing
 from ttcs.outputs.summary import SummaryTab
 from ttcs.outputs.summary_sheets import as_of_cells, content_digest
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
@@ -34,23 +34,10 @@ def write_summary_workbook(tabs: list[SummaryTab], path: Path) -> Path:
              and last.get("file") == _file_id(path) and _replace_text(path, last["line"], line))
     if not quiet:
         write_summary_xlsx(tabs, path)
-    _write_atomically(stamp, json.dumps({"digest": digest, "line": line,
-                                         "file": _file_id(path)}, ensure_ascii=False))
+    with replacing(stamp) as temporary:
+        temporary.write_text(json.dumps({"digest": digest, "line": line, "file": _file_id(path)},
+                                        ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    tmp = _tmp(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _tmp(path: Path) -> Path:
-    """The temporary file beside ``path`` (ttcs.outputs.publish removes any a killed run left)."""
-    return path.with_name(f".{path.name.lstrip('.')}.{os.getpid()}.tmp")
 
 
 def _as_of_line(tabs: list[SummaryTab]) -> str | None:
@@ -90,7 +77,6 @@ def _replace_text(path: Path, old: Any, new: str) -> bool:
         return False
     if old == new:
         return True
-    tmp = _tmp(path)
     try:
         with zipfile.ZipFile(path) as source:
             parts = [(info, source.read(info)) for info in source.infolist()]
@@ -99,12 +85,9 @@ def _replace_text(path: Path, old: Any, new: str) -> bool:
         if found is None:
             return False
         before, after = found
-        with zipfile.ZipFile(tmp, "w") as target:
+        with replacing(path) as temporary, zipfile.ZipFile(temporary, "w") as target:
             for info, data in parts:
                 target.writestr(info, data.replace(before, after))
-        tmp.replace(path)
     except (OSError, zipfile.BadZipFile):
         return False
-    finally:
-        tmp.unlink(missing_ok=True)
     return True

@@ -13,6 +13,7 @@ from typing import Any
 from ttcs.backends import Backend
 from ttcs.campaign.settings import Campaign
 from ttcs.outputs import run_result, status_doc
+from ttcs.outputs.atomic import remove_leftovers
 from ttcs.outputs.attention import attention_rows, sheet_links
 from ttcs.outputs.outputs_cache import write_summary_workbook
 from ttcs.outputs.run_result import RunResult
@@ -23,8 +24,9 @@ from ttcs.workbook.form import Form, load_form
 
 SUMMARY_NAME = "tong-hop.xlsx"
 STATUS_NAME = "status.json"
-# What a killed run may leave: status_doc.write's and the summary's (outputs_cache, summary_xlsx)
-LEFTOVERS = ("status.tmp", f".{SUMMARY_NAME}.*.tmp")
+# The outputs whose temporary files a killed run may leave (the summary's digest stamp, a
+# hidden ".tong-hop.xlsx.digest", leaves ".tong-hop.xlsx.digest.<pid>.tmp": the same pattern)
+OUTPUTS = (STATUS_NAME, SUMMARY_NAME)
 
 
 @dataclass
@@ -44,22 +46,13 @@ def publish_outputs(store: Store, campaign: Campaign, run_id: int,
     result = run_result.load(store, campaign, run_id, form)
     document = status_doc.document(result)
     out = campaign.output_dir
-    remove_leftovers(out)
+    remove_leftovers(out, OUTPUTS)
     status_path = status_doc.write(document, out / STATUS_NAME)
     tabs = summary_model(campaign, form, result)
     summary_path = write_summary_workbook(tabs, out / SUMMARY_NAME)  # time line alone if quiet
     links = sheet_links(store, run_id, campaign.backend.kind)
     return Published(result, document, attention_rows(result, links=links), status_path,
                      summary_path, tabs)
-
-
-def remove_leftovers(out: Path) -> list[Path]:
-    """Remove the temporary files a killed run left in the output folder ``out``; those
-    removed. Only one nightly run at a time writes there (the campaign lock)."""
-    found = [path for pattern in LEFTOVERS for path in out.glob(pattern)]
-    for path in found:
-        path.unlink(missing_ok=True)
-    return found
 
 
 def publish_summary_sheet(backend: Backend, tabs: list[SummaryTab]) -> bool:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ttcs.outputs.atomic import replacing
 from ttcs.outputs.run_result import RunResult, Totals, UnitResult
 
 
@@ -62,8 +63,7 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def write(doc: dict[str, Any], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)  # readers never see a half-written file
+    with replacing(path) as temporary:  # readers never see a half-written file
+        temporary.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
     return path

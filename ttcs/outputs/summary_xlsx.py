@@ -9,7 +9,6 @@ reader never sees half a workbook.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from copy import copy
 from functools import cache
 from pathlib import Path
@@ -20,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ttcs.outputs.atomic import replacing
 from ttcs.outputs.summary import Style, SummaryCell, SummaryTab
 from ttcs.workbook.print_layout import set_up_page, use_times_new_roman
 
@@ -104,12 +104,6 @@ def write_summary_xlsx(tabs: list[SummaryTab], path: Path) -> Path:
     styles: dict = {}  # style ids are the workbook's: one cache per workbook
     for tab in tabs:
         _sheet(book.create_sheet(tab.name), tab, styles)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        book.save(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(path) as temporary:
+        book.save(temporary)
     return path

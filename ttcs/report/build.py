@@ -11,6 +11,7 @@ from ttcs.backends import SummarySheet
 from ttcs.campaign.settings import Campaign
 from ttcs.errors import UserError, os_reason
 from ttcs.outputs import run_result
+from ttcs.outputs.atomic import remove_leftovers
 from ttcs.outputs.summary import summary_model
 from ttcs.outputs.summary_xlsx import write_summary_xlsx
 from ttcs.report.draft import DRAFT_NAME, ReportInput, write_draft
@@ -21,8 +22,6 @@ from ttcs.workbook.form import load_form
 
 APPENDIX_NAME = "phu-luc.xlsx"
 APPENDIX_TAB_PREFIX = "Phụ lục"
-# What a killed report run may leave (draft.temporary_path, summary_xlsx's temporary file)
-LEFTOVERS = (f".{DRAFT_NAME}.*.tmp", f".{APPENDIX_NAME}.*.tmp")
 
 
 def check_out_dir(out: Path) -> None:
@@ -76,15 +75,7 @@ def write_appendices(report: ReportInput, out: Path) -> Path:
     return write_summary_xlsx(appendices, out / APPENDIX_NAME)
 
 
-def remove_leftovers(out: Path) -> list[Path]:
-    """The temporary files a killed report run left in ``out``; removed, and returned."""
-    found = [path for pattern in LEFTOVERS for path in out.glob(pattern)]
-    for path in found:
-        path.unlink(missing_ok=True)
-    return found
-
-
 def write_report_draft(report: ReportInput, out: Path) -> Path:
     """The draft, after removing what a killed run left (the appendices are written next)."""
-    remove_leftovers(out)
+    remove_leftovers(out, (DRAFT_NAME, APPENDIX_NAME))  # what a killed report run left
     return write_draft(report, out / DRAFT_NAME)

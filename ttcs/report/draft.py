@@ -11,7 +11,6 @@ gap. Only accepted submissions are counted; the units without one are named as m
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from docx.text.paragraph import Paragraph
 
 from ttcs.campaign.settings import Campaign
 from ttcs.errors import UserError, os_reason
+from ttcs.outputs.atomic import replacing
 from ttcs.outputs.run_result import RunResult
 from ttcs.outputs.summary import committee_line, vi_date
 from ttcs.report import figures as figure_text
@@ -404,23 +404,13 @@ def build_draft(report: ReportInput) -> DocumentObject:
     return doc
 
 
-def temporary_path(path: Path) -> Path:
-    """Where ``path`` is written before it replaces the old one: ".<name>.<pid>.tmp", the
-    summary workbook's pattern (ttcs.report.build removes what a killed run left)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_draft(report: ReportInput, path: Path) -> Path:
     """Write the draft to ``path`` through a temporary file (a reader never sees half), with
     the permissions of the other outputs; a folder that refuses it is a :class:`UserError`."""
     document = build_draft(report)
-    temporary = temporary_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document.save(str(temporary))
-        temporary.replace(path)
+        with replacing(path) as temporary:
+            document.save(str(temporary))
     except OSError as exc:
         raise UserError(f"không ghi được dự thảo {path} ({os_reason(exc)})") from None
-    finally:
-        temporary.unlink(missing_ok=True)
     return path
