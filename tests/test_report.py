@@ -356,6 +356,9 @@ def test_a_province_training_is_counted_once(paragraphs, report) -> None:
                      "Kỹ năng tuyên truyền trên mạng xã hội."]
     total = next(p for p in paragraphs if p.startswith("Tổng cộng toàn tỉnh"))
     assert total.startswith("Tổng cộng toàn tỉnh: 12 buổi tập huấn, bồi dưỡng; 170 lượt người")
+    # the communes' own training contents, compiled under B.III.2 ("(mục B.III.2; …)" block)
+    assert any(p.endswith(": Nghiệp vụ biên tập tin bài") and p.startswith("+ ")
+               for p in _after(paragraphs, total, 6))
 
 
 def test_no_province_training_is_a_placeholder(report, tmp_path) -> None:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,21 @@ import pandas as pd
 
 from ttcs.campaign import registry
 from ttcs.vi_format import number
-from ttcs.workbook.form import UNIT_TYPES_AFTER, UNIT_TYPES_BEFORE, Form, Indicator, ItemsBlock
+from ttcs.workbook.form import (
+    UNIT_TYPES_AFTER,
+    UNIT_TYPES_BEFORE,
+    Form,
+    FormField,
+    Indicator,
+    ItemsBlock,
+    MatrixBlock,
+    Tab,
+    UnitsBlock,
+)
+
+TEXT_TYPES = ("text", "url", "phone", "choice")  # written, never summed
+# "… (mục B.III.2)" or "… (mục B.III.2; không kê …)": the outline item an appendix block answers
+_OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([A-Z][A-Za-z0-9.]*[A-Za-z0-9])[^)]*\)\s*$")
 
 
 @dataclass
@@ -184,6 +199,46 @@ def assessments(form: Form, records: Mapping[str, Mapping[str, Any]],
             if (answer := record.get("sections", {}).get(section.id))
         ]
     return compiled
+
+
+def outline_in_title(title: str | None) -> str | None:
+    """The outline item a block title names: "B.III.2" of "Tập huấn … (mục B.III.2; …)"."""
+    match = _OUTLINE_IN_TITLE.search(title or "")
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class WrittenField:
+    """A free-text field of an appendix's items block (advantages, difficulties, causes, training
+    contents) with the accepted answers to it."""
+
+    tab: Tab
+    heading: str  # the block's title without its "(mục …)"
+    section: str | None  # the outline item the block title names
+    field: FormField
+    answers: list[dict[str, str]]  # {code, name, answer} in code order, blanks left out
+
+
+def written_fields(form: Form, figures: Consolidation) -> list[WrittenField]:
+    """Every free-text field of the appendices' items blocks, in form order: the summary's
+    assessments tab and the draft report compile them under their outline item."""
+    found = []
+    for tab in form.tabs:
+        if not any(isinstance(block, (UnitsBlock, MatrixBlock)) for block in tab.blocks):
+            continue  # not an appendix (e.g. "Xác nhận": who prepared the report)
+        for block in tab.blocks:
+            if not isinstance(block, ItemsBlock):
+                continue
+            rows = sorted(figures.rows(f"{tab.id}.{block.id}"),
+                          key=lambda r: str(r.get("unit_code")))
+            heading = _OUTLINE_IN_TITLE.sub("", block.title or "").strip()
+            for fld in (f for f in block.fields if f.type in TEXT_TYPES):
+                answers = [{"code": str(r["unit_code"]), "name": str(r["unit_name"]),
+                            "answer": str(r[fld.id])}
+                           for r in rows if r.get(fld.id) is not None and str(r[fld.id]).strip()]
+                found.append(WrittenField(tab, heading, outline_in_title(block.title), fld,
+                                          answers))
+    return found
 
 
 def consolidate(form: Form, records: Mapping[str, Mapping[str, Any]],

@@ -33,7 +33,6 @@ hold no value; they are there so borders and fills reach every column.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -50,7 +49,13 @@ from ttcs.labels import (
     severity_vi,
     status_vi,
 )
-from ttcs.outputs.consolidate import Consolidation, plain
+from ttcs.outputs.consolidate import (
+    TEXT_TYPES,
+    Consolidation,
+    outline_in_title,
+    plain,
+    written_fields,
+)
 from ttcs.outputs.run_result import RunResult, UnitResult
 from ttcs.workbook.form import (
     UNIT_TYPES_AFTER,
@@ -67,7 +72,6 @@ from ttcs.workbook.form import (
 from ttcs.workbook.print_layout import TextBox, landscape, row_heights, spans
 
 FONT = "Times New Roman"
-TEXT_TYPES = ("text", "url", "phone", "choice")
 
 Role = Literal[
     "org", "org_bold", "nation", "motto", "title", "heading", "subtitle", "note",
@@ -150,7 +154,6 @@ AS_OF_PREFIX = "Tình hình lúc"  # when the run looked: all a quiet night chan
 UNIT_WORDS = {"before": "đơn vị cũ"}  # the rows a before-01/7/2025 figure counts
 COUNT_MEASURES = ("count_yes", "count_positive")
 # "(mục B.III.2)" or "(mục B.III.2; không kê ...)" closing a block title
-_OUTLINE_IN_TITLE = re.compile(r"\s*\(mục\s+([A-Z][A-Za-z0-9.]*[A-Za-z0-9])[^)]*\)\s*$")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
           "X": 10}
 
@@ -611,9 +614,8 @@ def _items_table(b: _Builder, ctx: _Context, table: str, block: ItemsBlock) -> N
     number = b.row([SummaryCell(OWN_TOTAL, "total")] + [SummaryCell(None, "total")] * (ident - 1)
                    + [_total_cell(f, rows) for f in fields])
     b.tab.merges.append((number, 1, number, ident))
-    section = _OUTLINE_IN_TITLE.search(block.title or "")
-    b.span(OWN_NOTE.format(where=f" (mục {section.group(1)})" if section else ""), "note", 1,
-           width)
+    section = outline_in_title(block.title)
+    b.span(OWN_NOTE.format(where=f" (mục {section})" if section else ""), "note", 1, width)
 
 
 def _appendix_widths(blocks: list[Block]) -> list[float]:
@@ -744,26 +746,11 @@ def _answers(ctx: _Context) -> list[tuple[str, str, list[dict[str, str]]]]:
     for section in ctx.form.sections.commune_sections:
         found.append((section.id, section.title,
                       list(ctx.figures.assessments.get(section.id, []))))
-    for tab in ctx.form.tabs:
-        for block in tab.blocks:
-            if not isinstance(block, ItemsBlock) or not any(isinstance(
-                    other, (UnitsBlock, MatrixBlock)) for other in tab.blocks):
-                continue
-            texts = [f for f in block.fields if f.type in TEXT_TYPES]
-            if not texts:
-                continue
-            match = _OUTLINE_IN_TITLE.search(block.title or "")
-            section_id = match.group(1).strip() if match else _appendix_name(tab)
-            heading = _OUTLINE_IN_TITLE.sub("", block.title or "").strip()
-            rows = ctx.figures.rows(f"{tab.id}.{block.id}")
-            rows.sort(key=lambda r: str(r.get("unit_code")))
-            for fld in texts:
-                title = f"{_appendix_name(tab)} - {heading}: {fld.label}" if heading else (
-                    f"{_appendix_name(tab)}: {fld.label}")
-                answers = [{"code": r.get("unit_code"), "name": r.get("unit_name"),
-                            "answer": str(r[fld.id])}
-                           for r in rows if r.get(fld.id) is not None and str(r[fld.id]).strip()]
-                found.append((section_id, title, answers))
+    for written in written_fields(ctx.form, ctx.figures):
+        appendix = _appendix_name(written.tab)
+        title = f"{appendix} - {written.heading}: {written.field.label}" if written.heading \
+            else f"{appendix}: {written.field.label}"
+        found.append((written.section or appendix, title, written.answers))
     order = {id(item): i for i, item in enumerate(found)}
     return sorted(found, key=lambda item: (outline_key(item[0]), order[id(item)]))
 

@@ -9,15 +9,11 @@ that wrote it; the units that submitted but left the item empty are listed after
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ttcs.outputs.consolidate import Consolidation
+from ttcs.outputs.consolidate import Consolidation, written_fields
 from ttcs.text import clean
-from ttcs.workbook.form import Form, ItemsBlock
-
-_OUTLINE_IN_TITLE = re.compile(r"\(mục\s+([^)]+)\)\s*$")
-TEXT_TYPES = ("text", "url", "phone", "choice")
+from ttcs.workbook.form import Form
 
 
 @dataclass(frozen=True)
@@ -55,13 +51,6 @@ def _topic(label: str | None, answers: list[dict[str, str]],
     return Topic(label, _groups(answers), empty)
 
 
-def _field_answers(figures: Consolidation, table: str, field: str) -> list[dict[str, str]]:
-    return [{"code": str(row["unit_code"]), "name": str(row["unit_name"]),
-             "answer": str(row[field])}
-            for row in figures.rows(table)
-            if row.get(field) is not None and str(row[field]).strip()]
-
-
 def compile_answers(form: Form, figures: Consolidation,
                     names: dict[str, str]) -> dict[str, list[Topic]]:
     """Outline id -> the topics answered there by the communes (``names``: unit code -> name
@@ -71,14 +60,8 @@ def compile_answers(form: Form, figures: Consolidation,
     for section in form.sections.commune_sections:
         out.setdefault(section.id, []).append(
             _topic(None, list(figures.assessments.get(section.id, [])), reported))
-    for tab in form.tabs:
-        for block in tab.blocks:
-            match = _OUTLINE_IN_TITLE.search(block.title or "") \
-                if isinstance(block, ItemsBlock) else None
-            if match is None:
-                continue
-            table = f"{tab.id}.{block.id}"
-            for field in (f for f in block.fields if f.type in TEXT_TYPES):
-                out.setdefault(match.group(1).strip(), []).append(
-                    _topic(field.label, _field_answers(figures, table, field.id), reported))
+    for written in written_fields(form, figures):
+        if written.section is not None:
+            out.setdefault(written.section, []).append(
+                _topic(written.field.label, written.answers, reported))
     return out
