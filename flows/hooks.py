@@ -21,7 +21,7 @@ from prefect.logging.loggers import flow_run_logger
 from prefect.runtime import flow_run as current_run
 from prefect.utilities.urls import url_for
 
-from tasks.remind import channels
+from tasks.alerts import alert_coordinators as send_alert
 from ttcs.campaign.settings import load_campaign
 from ttcs.errors import RunFailed, UserError
 from ttcs.reminders import alerts
@@ -94,13 +94,6 @@ def alert_coordinators(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any
     its own failure."""
     if flow_run.parent_task_run_id is not None or flow_run.parameters.get("dry_run"):
         return
-    logger = flow_run_logger(flow_run, flow)
-    try:
-        campaign = load_campaign(flow_run.parameters.get("config"))
-        failure = alerts.Failure(flow.name, flow_run.name, state.is_crashed(), state.timestamp,
-                                 reason(state), url_for(flow_run))
-        delivery = alerts.send(channels(campaign).mailer, alerts.compose(campaign, failure))
-    except Exception as exc:  # see above
-        logger.error("Không gửi được cảnh báo cho cán bộ điều phối: %s", _one_line(exc))
-        return
-    logger.info("Đã gửi cảnh báo cho cán bộ điều phối: %s", ", ".join(delivery.accepted))
+    failure = alerts.Failure(flow.name, flow_run.name, state.is_crashed(), state.timestamp,
+                             reason(state), url_for(flow_run))
+    send_alert(flow_run.parameters.get("config"), failure, flow_run_logger(flow_run, flow))

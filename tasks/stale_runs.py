@@ -27,7 +27,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Crashed
 from prefect.utilities.urls import url_for
 
-from tasks.remind import channels
+from tasks.alerts import alert_coordinators
 from ttcs.campaign.settings import load_campaign
 from ttcs.reminders import alerts
 from ttcs.run.journal import journaled
@@ -79,13 +79,9 @@ def mark_crashed(flow_run_ids: list[str], config: str | None, job: str) -> list[
 
 def _alert(killed: FlowRun, config: str | None, job: str) -> None:
     """The alert the killed run's own on_crashed hook would have sent."""
-    try:
-        campaign = load_campaign(config)
-        when = killed.start_time or killed.expected_start_time or dt.datetime.now(dt.UTC)
-        failure = alerts.Failure(job, killed.name, True, when, KILLED, url_for(killed))
-        alerts.send(channels(campaign).mailer, alerts.compose(campaign, failure))
-    except Exception as exc:  # as in flows/hooks.py: the alert never fails a run
-        get_run_logger().error("Không gửi được cảnh báo cho cán bộ điều phối: %s", exc)
+    when = killed.start_time or killed.expected_start_time or dt.datetime.now(dt.UTC)
+    alert_coordinators(config, alerts.Failure(job, killed.name, True, when, KILLED,
+                                              url_for(killed)), get_run_logger())
 
 
 def _crash(client: SyncPrefectClient, run_id: UUID) -> FlowRun | None:
