@@ -287,10 +287,6 @@ class _Builder:
     def ncols(self) -> int:
         return len(self.tab.widths)
 
-    @property
-    def next_row(self) -> int:
-        return len(self.tab.rows) + 1
-
     def row(self, cells: Iterable[SummaryCell]) -> int:
         self.tab.rows.append(list(cells))
         return len(self.tab.rows)
