@@ -3,6 +3,7 @@ output."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ttcs.errors import RunFailed, UserError
+from ttcs.vi_format import moment
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,6 +68,14 @@ def flow_result(state: Any, what: str) -> Any:
     reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) \
         else state.message or "không rõ lý do"
     raise RunFailed(f"{failed}: {one_line(reason)} (chi tiết trong {LOG_FILE})")
+
+
+def shown_time(text: str | None) -> str:
+    """A document's local ISO time as a coordinator reads it: 29/09/2025 22:00."""
+    if not text:
+        return ""
+    when = dt.datetime.fromisoformat(text)
+    return moment(when, when.tzinfo or dt.UTC)
 
 
 def print_json(document: Any) -> None:

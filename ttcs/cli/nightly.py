@@ -10,12 +10,19 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from ttcs.cli.common import console, err_console, flow_result, one_line_errors, print_json
+from ttcs.cli.common import (
+    console,
+    err_console,
+    flow_result,
+    one_line_errors,
+    print_json,
+    shown_time,
+)
 from ttcs.cli.units import ConfigOption
 from ttcs.errors import UserError
 from ttcs.labels import STATUS_VI, flags_vi
 from ttcs.run import progress
-from ttcs.vi_format import moment, number, ratio, share
+from ttcs.vi_format import number, ratio, share
 
 if TYPE_CHECKING:
     from ttcs.campaign.settings import Campaign
@@ -115,29 +122,21 @@ def print_figures(document: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _time(text: str | None) -> str:
-    """status.json's local ISO time as a coordinator reads it: 29/09/2025 22:00."""
-    if not text:
-        return ""
-    when = dt.datetime.fromisoformat(text)
-    return moment(when, when.tzinfo or dt.UTC)
-
-
 def print_status(document: dict[str, Any]) -> None:
     totals = document["totals"]
-    table = Table(title=f"{document['province']['name']} — lúc {_time(document['as_of'])} "
+    table = Table(title=f"{document['province']['name']} — lúc {shown_time(document['as_of'])} "
                         f"(lượt {document['run_id']})")
     for column in ("Mã", "Đơn vị", "Trạng thái", "Cờ", "Lỗi", "Cảnh báo", "Sửa lần cuối"):
         table.add_column(column, overflow="fold")
     for unit in document["units"]:
         table.add_row(unit["code"], unit["name"], STATUS_VI[unit["status"]],
                       flags_vi(unit["flags"]), str(unit["errors"]),
-                      str(unit["warnings"]), _time(unit["last_modified"]))
+                      str(unit["warnings"]), shown_time(unit["last_modified"]))
     console.print(table)
     counts = ", ".join(f"{STATUS_VI[s]}: {n}" for s, n in totals["by_status"].items() if n)
     console.print(f"[bold]{counts}[/]")
     console.print(f"Đã nộp hợp lệ {totals['reported']}/{totals['expected']}, đúng hạn "
-                  f"{totals['on_time']}; hạn nộp {_time(document['deadline'])}")
+                  f"{totals['on_time']}; hạn nộp {shown_time(document['deadline'])}")
     if document.get("deadline_note"):
         console.print(document["deadline_note"])
     if document.get("notes"):

@@ -3,16 +3,14 @@ the run at --as-of), through the `report` flow on the configured or a local Pref
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ttcs.cli.common import console, err_console, flow_result, one_line_errors
+from ttcs.cli.common import console, err_console, flow_result, one_line_errors, shown_time
 from ttcs.cli.nightly import parse_time
 from ttcs.cli.units import ConfigOption
-from ttcs.vi_format import moment
 
 
 @one_line_errors
@@ -55,8 +53,7 @@ def print_report(document: dict[str, Any]) -> None:
                       soft_wrap=True)
     for line in document["province_issues"]:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
-    when = dt.datetime.fromisoformat(document["as_of"])
-    console.print(f"Lượt chạy {document['run_id']} lúc {moment(when, when.tzinfo or dt.UTC)}")
+    console.print(f"Lượt chạy {document['run_id']} lúc {shown_time(document['as_of'])}")
     console.print(document["coverage"], highlight=False, soft_wrap=True)
     console.print(f"Đã ghi dự thảo [bold]{document['draft']}[/] và phụ lục "
                   f"[bold]{document['appendices']}[/]", soft_wrap=True)
